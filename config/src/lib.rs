@@ -1,0 +1,15 @@
+//! localfront's one config model.
+//!
+//! `model` is what the rest of localfront sees; `toml` is the TOML front end (spanned errors, unknown
+//! keys rejected); `validate` converts raw documents into the model, collecting every error in one
+//! pass. Shape and limits follow CloudFront's `DistributionConfig` (spec/distribution.md).
+
+mod error;
+pub mod model;
+mod raw;
+mod schema;
+pub mod toml;
+mod validate;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use model::*;

@@ -1,0 +1,242 @@
+//! The validated config model: what the rest of localfront sees.
+//!
+//! Everything here is typed and checked — cross-references resolved, ranges enforced, defaults
+//! applied — so the proxy never re-validates. The shape mirrors CloudFront's `DistributionConfig`
+//! in snake_case (spec/distribution.md).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A whole, validated localfront configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Listeners and process-wide settings.
+    pub server: Server,
+    /// The distributions served, in configured order.
+    pub distributions: Vec<Distribution>,
+}
+
+/// `[server]`: listeners and process-wide settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// Plain HTTP listener.
+    pub http_listen: SocketAddr,
+    /// HTTPS listener (HTTP/1.1 and HTTP/2 via ALPN), if any.
+    pub https_listen: Option<SocketAddr>,
+    /// Admin listener (health, and later metrics and the admin API), if any.
+    pub admin_listen: Option<SocketAddr>,
+    /// Certificate and key for the HTTPS listener; `None` means a generated dev certificate.
+    pub tls: Option<TlsFiles>,
+    /// Where generated state (dev certificate, in-process origin sockets) is kept.
+    pub state_dir: PathBuf,
+    /// The edge location reported in `X-Amz-Cf-Pop` (spec/distribution.md §8: observed header).
+    pub pop: String,
+    /// Worker threads for the proxy service.
+    pub threads: usize,
+    /// Seconds to keep serving in-flight requests after SIGTERM.
+    pub grace_period: Duration,
+}
+
+/// PEM certificate chain and private key files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsFiles {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// One CloudFront distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    /// Distribution id, e.g. `EDFDVBD6EXAMPLE`.
+    pub id: String,
+    /// The `*.cloudfront.net` name: appears in `Via` and in function events.
+    pub domain_name: String,
+    /// Alternate domain names (CNAMEs) routed to this distribution by `Host`.
+    pub aliases: Vec<String>,
+    /// Object served for `/` only (spec/distribution.md §2).
+    pub default_root_object: Option<String>,
+    /// Origins by id.
+    pub origins: Vec<Origin>,
+    /// Origin groups (primary + secondary) by id.
+    pub origin_groups: Vec<OriginGroup>,
+    /// Ordered cache behaviors; the default behavior is last, with pattern `*`.
+    pub cache_behaviors: Vec<CacheBehavior>,
+    /// Custom error responses by origin status.
+    pub custom_error_responses: Vec<CustomErrorResponse>,
+}
+
+impl Distribution {
+    /// The origin with this id.
+    pub fn origin(&self, id: &str) -> Option<&Origin> {
+        self.origins.iter().find(|o| o.id == id)
+    }
+
+    /// The origin group with this id.
+    pub fn origin_group(&self, id: &str) -> Option<&OriginGroup> {
+        self.origin_groups.iter().find(|g| g.id == id)
+    }
+}
+
+/// An origin: where a behavior's requests go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// Origin id, referenced by behaviors and groups.
+    pub id: String,
+    /// What kind of origin, with its kind-specific settings.
+    pub kind: OriginKind,
+    /// Prefix prepended to the request path, without a trailing `/` (spec/distribution.md §3).
+    pub origin_path: String,
+    /// Headers added to every origin request, overwriting viewer headers of the same name.
+    pub custom_headers: Vec<(String, String)>,
+    /// Connection settings (CloudFront's ranges, spec/distribution.md §3).
+    pub connection: ConnectionSettings,
+}
+
+/// The kinds of origin localfront serves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OriginKind {
+    /// A custom HTTP(S) origin.
+    Custom(CustomOrigin),
+    /// An S3-style bucket backed by a local directory.
+    S3(S3Origin),
+    /// A built-in origin that answers with a JSON description of the request it received.
+    Echo,
+}
+
+/// A custom (HTTP) origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomOrigin {
+    /// Host name or IP address.
+    pub domain_name: String,
+    /// Port for HTTP.
+    pub http_port: u16,
+    /// Port for HTTPS.
+    pub https_port: u16,
+    /// Which protocol to speak to the origin.
+    pub protocol_policy: OriginProtocolPolicy,
+    /// Verify the origin's certificate (false only by explicit opt-out for self-signed local origins).
+    pub tls_verify: bool,
+}
+
+/// `protocol_policy` of a custom origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginProtocolPolicy {
+    /// Always HTTP.
+    HttpOnly,
+    /// Always HTTPS.
+    HttpsOnly,
+    /// The viewer's protocol.
+    MatchViewer,
+}
+
+/// An S3-style origin served from a directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Origin {
+    /// The directory holding the bucket's objects (absolute).
+    pub directory: PathBuf,
+    /// Object served for keys ending in `/`.
+    pub index_document: Option<String>,
+    /// Whether the bucket grants `s3:ListBucket` (missing keys → 404 instead of 403).
+    pub list_bucket: bool,
+}
+
+/// Connection settings of an origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// Connection timeout, 1–10 s.
+    pub connection_timeout: Duration,
+    /// Connection attempts, 1–3.
+    pub connection_attempts: u8,
+    /// Response (read) timeout, 1–60 s.
+    pub read_timeout: Duration,
+    /// Keep-alive (idle) timeout, 1–60 s.
+    pub keepalive_timeout: Duration,
+}
+
+impl Default for ConnectionSettings {
+    /// CloudFront's defaults (spec/distribution.md §3).
+    fn default() -> Self {
+        Self {
+            connection_timeout: Duration::from_secs(10),
+            connection_attempts: 3,
+            read_timeout: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// An origin group: a primary and a secondary origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OriginGroup {
+    /// Group id, referenced by behaviors like an origin id.
+    pub id: String,
+    /// Primary origin id.
+    pub primary: String,
+    /// Secondary origin id.
+    pub secondary: String,
+    /// Origin statuses that trigger failover.
+    pub failover_status_codes: Vec<u16>,
+}
+
+/// A cache behavior: a path pattern and what to do with matching requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheBehavior {
+    /// Path pattern (`*`, `?`; case-sensitive); `*` for the default behavior.
+    pub path_pattern: String,
+    /// Origin or origin group id.
+    pub target_origin_id: String,
+    /// What to do with HTTP viewers.
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
+    /// Methods allowed; others get 403.
+    pub allowed_methods: AllowedMethods,
+}
+
+/// `viewer_protocol_policy` of a behavior (spec/distribution.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewerProtocolPolicy {
+    /// HTTP and HTTPS are both served.
+    AllowAll,
+    /// HTTP gets 301 (GET/HEAD) or 307 (others) to HTTPS.
+    RedirectToHttps,
+    /// HTTP gets 403.
+    HttpsOnly,
+}
+
+/// The three method sets CloudFront allows (spec/distribution.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllowedMethods {
+    /// GET, HEAD.
+    GetHead,
+    /// GET, HEAD, OPTIONS.
+    GetHeadOptions,
+    /// GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE.
+    All,
+}
+
+impl AllowedMethods {
+    /// Whether `method` (an uppercase HTTP method) is allowed.
+    pub fn allows(self, method: &str) -> bool {
+        match method {
+            "GET" | "HEAD" => true,
+            "OPTIONS" => self != Self::GetHead,
+            "PUT" | "POST" | "PATCH" | "DELETE" => self == Self::All,
+            _ => false,
+        }
+    }
+}
+
+/// A custom error response rule (spec/distribution.md §7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomErrorResponse {
+    /// Origin status this rule applies to.
+    pub error_code: u16,
+    /// Page fetched through the behavior matching it; `None` only sets the error TTL.
+    pub response_page_path: Option<String>,
+    /// Status sent to the viewer with the page (defaults to `error_code`).
+    pub response_code: u16,
+    /// Minimum time the error is cached.
+    pub error_caching_min_ttl: Duration,
+}

@@ -1,0 +1,106 @@
+//! Raw config: the TOML document as serde reads it, before validation.
+//!
+//! Every field is optional or defaulted so that one pass can report every problem; unknown keys are
+//! collected by `serde_ignored` in [`crate::toml`] rather than rejected here, for the same reason.
+//! Field names are the TOML keys.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawConfig {
+    pub server: Option<RawServer>,
+    #[serde(default)]
+    pub distributions: Vec<RawDistribution>,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawServer {
+    pub http_listen: Option<String>,
+    pub https_listen: Option<String>,
+    pub admin_listen: Option<String>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub state_dir: Option<String>,
+    pub pop: Option<String>,
+    pub threads: Option<i64>,
+    pub grace_period: Option<i64>,
+}
+
+/// `[[distributions]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawDistribution {
+    pub id: Option<String>,
+    pub domain_name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub default_root_object: Option<String>,
+    #[serde(default)]
+    pub origins: Vec<RawOrigin>,
+    #[serde(default)]
+    pub origin_groups: Vec<RawOriginGroup>,
+    pub default_cache_behavior: Option<RawCacheBehavior>,
+    #[serde(default)]
+    pub cache_behaviors: Vec<RawCacheBehavior>,
+    #[serde(default)]
+    pub custom_error_responses: Vec<RawCustomErrorResponse>,
+}
+
+/// `[[distributions.origins]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawOrigin {
+    pub id: Option<String>,
+    pub domain_name: Option<String>,
+    pub http_port: Option<i64>,
+    pub https_port: Option<i64>,
+    pub protocol_policy: Option<String>,
+    pub tls_verify: Option<bool>,
+    pub s3: Option<RawS3>,
+    pub echo: Option<bool>,
+    pub origin_path: Option<String>,
+    #[serde(default)]
+    pub custom_headers: BTreeMap<String, String>,
+    pub connection_timeout: Option<i64>,
+    pub connection_attempts: Option<i64>,
+    pub read_timeout: Option<i64>,
+    pub keepalive_timeout: Option<i64>,
+}
+
+/// `s3 = { … }` on an origin.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawS3 {
+    pub directory: Option<String>,
+    pub index_document: Option<String>,
+    pub list_bucket: Option<bool>,
+}
+
+/// `[[distributions.origin_groups]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawOriginGroup {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub failover_status_codes: Vec<i64>,
+}
+
+/// `[distributions.default_cache_behavior]` and `[[distributions.cache_behaviors]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCacheBehavior {
+    pub path_pattern: Option<String>,
+    pub target_origin_id: Option<String>,
+    pub viewer_protocol_policy: Option<String>,
+    pub allowed_methods: Option<Vec<String>>,
+}
+
+/// `[[distributions.custom_error_responses]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCustomErrorResponse {
+    pub error_code: Option<i64>,
+    pub response_page_path: Option<String>,
+    pub response_code: Option<i64>,
+    pub error_caching_min_ttl: Option<i64>,
+}

@@ -1,0 +1,224 @@
+//! Cache behaviors and custom error responses (spec/distribution.md §2, §7).
+
+use std::time::Duration;
+
+use super::{quoted, Checker};
+use crate::error::{did_you_mean, KeyPath};
+use crate::model::{
+    AllowedMethods, CacheBehavior, CustomErrorResponse, Origin, OriginGroup, ViewerProtocolPolicy,
+};
+use crate::raw::{RawCacheBehavior, RawCustomErrorResponse};
+
+/// Error codes a custom error response may handle, and the codes it may answer with.
+const ERROR_CODES: &[i64] = &[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+const RESPONSE_CODES: &[i64] = &[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
+/// Converts the ordered behaviors and appends the default behavior (pattern `*`) last.
+pub(super) fn convert(
+    c: &mut Checker,
+    raw: Vec<RawCacheBehavior>,
+    default: Option<RawCacheBehavior>,
+    origins: &[Origin],
+    groups: &[OriginGroup],
+    distribution: &KeyPath,
+) -> Vec<CacheBehavior> {
+    let mut out = Vec::with_capacity(raw.len() + 1);
+    for (i, b) in raw.into_iter().enumerate() {
+        let at = distribution.key("cache_behaviors").index(i);
+        let pattern = c.required(b.path_pattern.clone(), &at, "path_pattern");
+        if let Some(p) = &pattern {
+            check_pattern(c, p, &at.key("path_pattern"));
+        }
+        out.push(behavior(
+            c,
+            b,
+            pattern.unwrap_or_default(),
+            origins,
+            groups,
+            &at,
+        ));
+    }
+    let at = distribution.key("default_cache_behavior");
+    match default {
+        None => c.error_hint(
+            distribution,
+            "missing required table `default_cache_behavior`",
+            "add `[distributions.default_cache_behavior]` with `target_origin_id`",
+        ),
+        Some(b) => {
+            if b.path_pattern.is_some() {
+                c.error(&at.key("path_pattern"), "the default cache behavior has no `path_pattern`: it matches `*`, after every other behavior");
+            }
+            out.push(behavior(c, b, "*".to_owned(), origins, groups, &at));
+        }
+    }
+    out
+}
+
+fn behavior(
+    c: &mut Checker,
+    b: RawCacheBehavior,
+    path_pattern: String,
+    origins: &[Origin],
+    groups: &[OriginGroup],
+    at: &KeyPath,
+) -> CacheBehavior {
+    let target_origin_id = c
+        .required(b.target_origin_id, at, "target_origin_id")
+        .unwrap_or_default();
+    if !target_origin_id.is_empty()
+        && origins.iter().all(|o| o.id != target_origin_id)
+        && groups.iter().all(|g| g.id != target_origin_id)
+    {
+        let ids = origins
+            .iter()
+            .map(|o| o.id.as_str())
+            .chain(groups.iter().map(|g| g.id.as_str()));
+        let message = format!("unknown origin or origin group id `{target_origin_id}`");
+        match did_you_mean(&target_origin_id, ids) {
+            Some(h) => c.error_hint(&at.key("target_origin_id"), message, h),
+            None => c.error(&at.key("target_origin_id"), message),
+        }
+    }
+    let viewer_protocol_policy = c.choice(
+        b.viewer_protocol_policy.as_deref(),
+        &at.key("viewer_protocol_policy"),
+        &[
+            ("allow-all", ViewerProtocolPolicy::AllowAll),
+            ("redirect-to-https", ViewerProtocolPolicy::RedirectToHttps),
+            ("https-only", ViewerProtocolPolicy::HttpsOnly),
+        ],
+        ViewerProtocolPolicy::AllowAll,
+    );
+    let allowed_methods = match b.allowed_methods {
+        None => AllowedMethods::GetHead,
+        Some(m) => allowed_methods(c, &m, &at.key("allowed_methods")),
+    };
+    CacheBehavior {
+        path_pattern,
+        target_origin_id,
+        viewer_protocol_policy,
+        allowed_methods,
+    }
+}
+
+/// CloudFront accepts exactly three method sets, in any order (spec/distribution.md §6).
+fn allowed_methods(c: &mut Checker, methods: &[String], at: &KeyPath) -> AllowedMethods {
+    let mut m: Vec<String> = methods.iter().map(|s| s.to_ascii_uppercase()).collect();
+    m.sort();
+    m.dedup();
+    let m: Vec<&str> = m.iter().map(String::as_str).collect();
+    match m.as_slice() {
+        ["GET", "HEAD"] => AllowedMethods::GetHead,
+        ["GET", "HEAD", "OPTIONS"] => AllowedMethods::GetHeadOptions,
+        ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"] => AllowedMethods::All,
+        _ => {
+            c.error(
+                at,
+                format!(
+                    "{} is not a method set CloudFront allows: expected [\"GET\",\"HEAD\"], [\"GET\",\"HEAD\",\"OPTIONS\"] or all seven (GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE)",
+                    quoted(&m)
+                ),
+            );
+            AllowedMethods::GetHead
+        }
+    }
+}
+
+/// ≤ 255 characters from CloudFront's set (spec/distribution.md §2).
+fn check_pattern(c: &mut Checker, p: &str, at: &KeyPath) {
+    if p.is_empty() {
+        c.error(at, "empty path pattern");
+    } else if p.len() > 255 {
+        c.error(
+            at,
+            format!(
+                "path pattern is {} characters long: at most 255 are allowed",
+                p.len()
+            ),
+        );
+    }
+    if let Some(bad) = p
+        .chars()
+        .find(|ch| !(ch.is_ascii_alphanumeric() || "_-.*$/~\"'@:+&?".contains(*ch)))
+    {
+        c.error(at, format!("character `{bad}` is not allowed in a path pattern (allowed: A-Z a-z 0-9 _ - . * $ / ~ \" ' @ : + & ?)"));
+    }
+}
+
+pub(super) fn convert_error_responses(
+    c: &mut Checker,
+    raw: Vec<RawCustomErrorResponse>,
+    at: &KeyPath,
+) -> Vec<CustomErrorResponse> {
+    let mut out: Vec<CustomErrorResponse> = Vec::new();
+    for (i, r) in raw.into_iter().enumerate() {
+        let at = at.index(i);
+        let Some(code) = c.required(r.error_code, &at, "error_code") else {
+            continue;
+        };
+        if !ERROR_CODES.contains(&code) {
+            c.error(
+                &at.key("error_code"),
+                format!(
+                    "{code} is not an error code CloudFront customizes: expected one of {}",
+                    codes(ERROR_CODES)
+                ),
+            );
+        }
+        if out.iter().any(|x| i64::from(x.error_code) == code) {
+            c.error(&at.key("error_code"), format!("a second rule for {code}"));
+        }
+        if let Some(p) = &r.response_page_path {
+            if !p.starts_with('/') {
+                c.error(
+                    &at.key("response_page_path"),
+                    format!("`{p}` must start with `/`"),
+                );
+            }
+        }
+        let response_code = match r.response_code {
+            None => code,
+            Some(rc) => {
+                if !RESPONSE_CODES.contains(&rc) {
+                    c.error(
+                        &at.key("response_code"),
+                        format!(
+                            "{rc} is not allowed: expected one of {}",
+                            codes(RESPONSE_CODES)
+                        ),
+                    );
+                }
+                // CloudFront requires a page whenever the code is changed.
+                if r.response_page_path.is_none() {
+                    c.error(
+                        &at.key("response_code"),
+                        "`response_code` needs `response_page_path`",
+                    );
+                }
+                rc
+            }
+        };
+        let ttl = c.ranged(
+            r.error_caching_min_ttl,
+            &at.key("error_caching_min_ttl"),
+            0,
+            31_536_000,
+            10,
+        );
+        out.push(CustomErrorResponse {
+            error_code: code as u16,
+            response_page_path: r.response_page_path,
+            response_code: response_code as u16,
+            error_caching_min_ttl: Duration::from_secs(ttl as u64),
+        });
+    }
+    out
+}
+
+fn codes(list: &[i64]) -> String {
+    list.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

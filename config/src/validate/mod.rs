@@ -1,0 +1,225 @@
+//! Raw → model conversion: applies defaults, checks ranges and cross-references, and collects every
+//! problem in one pass (a user fixes a config once, not once per error).
+
+mod behaviors;
+mod origins;
+mod server;
+
+use std::path::Path;
+
+use crate::error::{did_you_mean, Issue, KeyPath};
+use crate::model::{Config, Distribution};
+use crate::raw::{RawConfig, RawDistribution};
+
+/// Converts a raw document into the model. `base_dir` resolves relative paths (the config file's
+/// folder). Returns every issue found.
+pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Issue>> {
+    let mut c = Checker {
+        issues: Vec::new(),
+        base_dir,
+    };
+    let root = KeyPath::default();
+    let server = server::convert(&mut c, raw.server.unwrap_or_default(), &root.key("server"));
+    if raw.distributions.is_empty() {
+        c.error(
+            &root,
+            "no `[[distributions]]`: at least one distribution is required",
+        );
+    }
+    let distributions: Vec<Distribution> = raw
+        .distributions
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| distribution(&mut c, d, &root.key("distributions").index(i)))
+        .collect();
+    check_hosts(&mut c, &distributions);
+    if c.issues.is_empty() {
+        Ok(Config {
+            server,
+            distributions,
+        })
+    } else {
+        Err(c.issues)
+    }
+}
+
+fn distribution(c: &mut Checker, d: RawDistribution, at: &KeyPath) -> Distribution {
+    let id = c.required(d.id, at, "id").unwrap_or_default();
+    let domain_name = d
+        .domain_name
+        .unwrap_or_else(|| format!("{}.cloudfront.net", id.to_ascii_lowercase()));
+    if let Some(root) = &d.default_root_object {
+        // A leading `/` makes CloudFront answer 403 for `/` (spec/distribution.md §2, observed).
+        if root.starts_with('/') {
+            c.error_hint(
+                &at.key("default_root_object"),
+                format!("`{root}` must not start with `/`"),
+                format!("write `{}`", root.trim_start_matches('/')),
+            );
+        }
+    }
+    let origins = origins::convert(c, d.origins, &at.key("origins"));
+    let origin_groups =
+        origins::convert_groups(c, d.origin_groups, &origins, &at.key("origin_groups"));
+    let cache_behaviors = behaviors::convert(
+        c,
+        d.cache_behaviors,
+        d.default_cache_behavior,
+        &origins,
+        &origin_groups,
+        at,
+    );
+    let custom_error_responses = behaviors::convert_error_responses(
+        c,
+        d.custom_error_responses,
+        &at.key("custom_error_responses"),
+    );
+    Distribution {
+        id,
+        domain_name,
+        aliases: d.aliases,
+        default_root_object: d.default_root_object,
+        origins,
+        origin_groups,
+        cache_behaviors,
+        custom_error_responses,
+    }
+}
+
+/// Distribution ids and host names must be unique: `Host` picks the distribution, and at most one
+/// distribution without aliases may be the default.
+fn check_hosts(c: &mut Checker, distributions: &[Distribution]) {
+    let mut ids: Vec<&str> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let mut default_seen = false;
+    for (i, d) in distributions.iter().enumerate() {
+        let at = KeyPath::default().key("distributions").index(i);
+        if ids.contains(&d.id.as_str()) {
+            c.error(
+                &at.key("id"),
+                format!("duplicate distribution id `{}`", d.id),
+            );
+        }
+        ids.push(&d.id);
+        for (j, name) in std::iter::once(&d.domain_name)
+            .chain(&d.aliases)
+            .enumerate()
+        {
+            let key = if j == 0 {
+                at.key("domain_name")
+            } else {
+                at.key("aliases").index(j - 1)
+            };
+            let name = name.to_ascii_lowercase();
+            if hosts.contains(&name) {
+                c.error(
+                    &key,
+                    format!("host `{name}` is already used by another distribution or alias"),
+                );
+            }
+            hosts.push(name);
+        }
+        if d.aliases.is_empty() {
+            if default_seen {
+                c.error_hint(
+                    &at,
+                    "a second distribution without `aliases`: only one may be the default for unmatched hosts",
+                    "give this distribution `aliases = [\"…\"]`",
+                );
+            }
+            default_seen = true;
+        }
+    }
+}
+
+/// Collects issues while converting.
+pub(crate) struct Checker<'a> {
+    issues: Vec<Issue>,
+    base_dir: &'a Path,
+}
+
+impl Checker<'_> {
+    pub fn error(&mut self, at: &KeyPath, message: impl Into<String>) {
+        self.push(at, message.into(), None);
+    }
+
+    pub fn error_hint(
+        &mut self,
+        at: &KeyPath,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.push(at, message.into(), Some(hint.into()));
+    }
+
+    fn push(&mut self, at: &KeyPath, message: String, hint: Option<String>) {
+        self.issues.push(Issue {
+            key_path: at.clone(),
+            message,
+            hint,
+            at_key: false,
+        });
+    }
+
+    /// A required key: reports it missing (at the table) and returns `None`.
+    pub fn required<T>(&mut self, value: Option<T>, table: &KeyPath, key: &str) -> Option<T> {
+        if value.is_none() {
+            self.error(table, format!("missing required key `{key}`"));
+        }
+        value
+    }
+
+    /// An integer in `min..=max`, or the default when absent.
+    pub fn ranged(
+        &mut self,
+        value: Option<i64>,
+        at: &KeyPath,
+        min: i64,
+        max: i64,
+        default: i64,
+    ) -> i64 {
+        match value {
+            None => default,
+            Some(v) if (min..=max).contains(&v) => v,
+            Some(v) => {
+                self.error(at, format!("{v} is out of range: expected {min} to {max}"));
+                default
+            }
+        }
+    }
+
+    /// One of `choices`, with a "did you mean" hint otherwise.
+    pub fn choice<T: Copy>(
+        &mut self,
+        value: Option<&str>,
+        at: &KeyPath,
+        choices: &[(&str, T)],
+        default: T,
+    ) -> T {
+        let Some(v) = value else { return default };
+        if let Some((_, t)) = choices.iter().find(|(name, _)| *name == v) {
+            return *t;
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let message = format!("unknown value `{v}`: expected one of {}", quoted(&names));
+        match did_you_mean(v, names.iter().copied()) {
+            Some(hint) => self.error_hint(at, message, hint),
+            None => self.error(at, message),
+        }
+        default
+    }
+
+    /// A path relative to the config file's folder.
+    pub fn path(&self, p: &str) -> std::path::PathBuf {
+        self.base_dir.join(p)
+    }
+}
+
+/// `a`, `b`, `c` for messages.
+pub(crate) fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

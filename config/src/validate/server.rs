@@ -1,0 +1,80 @@
+//! `[server]`: listeners, TLS files, state directory, process settings.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::Checker;
+use crate::error::KeyPath;
+use crate::model::{Server, TlsFiles};
+use crate::raw::RawServer;
+
+/// The default edge location name for `X-Amz-Cf-Pop` (localfront: CloudFront's header is observed,
+/// not documented; the value is configurable).
+const DEFAULT_POP: &str = "LCL50-C1";
+
+pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
+    let http_listen = listen(c, s.http_listen.as_deref(), &at.key("http_listen"))
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let https_listen = s
+        .https_listen
+        .as_deref()
+        .and_then(|a| listen(c, Some(a), &at.key("https_listen")));
+    let admin_listen = s
+        .admin_listen
+        .as_deref()
+        .and_then(|a| listen(c, Some(a), &at.key("admin_listen")));
+    let tls = match (s.tls_cert, s.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: c.path(&cert),
+            key: c.path(&key),
+        }),
+        (None, None) => None,
+        (Some(_), None) => {
+            c.error(at, "`tls_cert` is set without `tls_key`");
+            None
+        }
+        (None, Some(_)) => {
+            c.error(at, "`tls_key` is set without `tls_cert`");
+            None
+        }
+    };
+    if tls.is_some() && https_listen.is_none() {
+        c.error_hint(
+            at,
+            "`tls_cert`/`tls_key` are set but there is no HTTPS listener",
+            "add `https_listen = \"127.0.0.1:8443\"`",
+        );
+    }
+    let default_threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    Server {
+        http_listen,
+        https_listen,
+        admin_listen,
+        tls,
+        state_dir: c.path(s.state_dir.as_deref().unwrap_or(".localfront")),
+        pop: s.pop.unwrap_or_else(|| DEFAULT_POP.to_owned()),
+        threads: c.ranged(s.threads, &at.key("threads"), 1, 256, default_threads) as usize,
+        grace_period: Duration::from_secs(c.ranged(
+            s.grace_period,
+            &at.key("grace_period"),
+            0,
+            300,
+            5,
+        ) as u64),
+    }
+}
+
+fn listen(c: &mut Checker, value: Option<&str>, at: &KeyPath) -> Option<SocketAddr> {
+    let v = value?;
+    match v.parse() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            c.error_hint(
+                at,
+                format!("`{v}` is not a socket address"),
+                "write `127.0.0.1:8080` or `[::1]:8080`",
+            );
+            None
+        }
+    }
+}

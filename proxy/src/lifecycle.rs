@@ -1,0 +1,308 @@
+//! CloudFront's request lifecycle on pingora's phases: the table of contents of `proxy/`.
+//!
+//! Each phase calls one stage in `stages/` and nothing else. In CloudFront's order
+//! (spec/distribution.md §1):
+//!
+//! | CloudFront step                         | pingora phase                         | stage                     |
+//! |-----------------------------------------|---------------------------------------|---------------------------|
+//! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
+//! | viewer-request function                 | `request_filter`, after routing       | (CloudFront Functions)    |
+//! | cache lookup                            | `request_cache_filter` …              | (cache)                   |
+//! | origin-request, origin fetch, attempts  | `upstream_peer`, `upstream_request_filter`, `fail_to_connect`, `error_while_proxy` | `origin_request` |
+//! | origin-response, failover               | `upstream_response_filter`            | `origin_response`         |
+//! | custom error response                   | `upstream_response_filter`, `fail_to_proxy` | `errors`            |
+//! | viewer-response, CloudFront headers     | `response_filter`                     | `viewer_response`         |
+//! | CloudFront error pages                  | `fail_to_proxy`                       | `errors`                  |
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use pingora::http::ResponseHeader;
+use pingora::prelude::HttpPeer;
+use pingora::proxy::{FailToProxy, ProxyHttp, Session};
+use pingora::{Error, ErrorType, Result};
+
+use crate::context::{RequestContext, XCache};
+use crate::snapshot::Snapshot;
+use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
+use crate::stages::route::{self, ViewerRequest};
+use crate::stages::{origin_request, origin_response, viewer_response, Generated};
+
+/// The error that carries a prepared custom error page from `upstream_response_filter` to
+/// `fail_to_proxy`, where pingora lets us write a response of our own.
+const CUSTOM_ERROR_RESPONSE: ErrorType = ErrorType::Custom("CustomErrorResponse");
+
+/// localfront's edge: one `ProxyHttp` serving every distribution of a config snapshot.
+pub struct Edge {
+    snapshot: Arc<Snapshot>,
+    https_port: Option<u16>,
+    http_listen: SocketAddr,
+    pages: PageClient,
+}
+
+impl Edge {
+    /// An edge serving `snapshot`.
+    pub fn new(snapshot: Arc<Snapshot>) -> Self {
+        let server = &snapshot.config.server;
+        Self {
+            https_port: server.https_listen.map(|a| a.port()),
+            http_listen: server.http_listen,
+            snapshot,
+            pages: PageClient::new(),
+        }
+    }
+
+    /// Sends a response CloudFront generates itself.
+    async fn respond(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestContext,
+        g: Generated,
+    ) -> Result<()> {
+        ctx.x_cache = g.x_cache;
+        let header = viewer_response::generated_header(&g)?;
+        self.send(session, ctx, header, g.body).await
+    }
+
+    /// Sends a complete response with CloudFront's headers.
+    async fn send(
+        &self,
+        session: &mut Session,
+        ctx: &RequestContext,
+        mut header: ResponseHeader,
+        body: Bytes,
+    ) -> Result<()> {
+        viewer_response::add_cloudfront_headers(&mut header, ctx, session.req_header().version)?;
+        let head = session.req_header().method == http::Method::HEAD;
+        session
+            .write_response_header(Box::new(header), head)
+            .await?;
+        if !head {
+            session.write_response_body(Some(body), true).await?;
+        }
+        Ok(())
+    }
+
+    /// The custom error page for `status`, fetched through this edge, if a rule has one.
+    async fn custom_error_page(
+        &self,
+        ctx: &RequestContext,
+        status: u16,
+    ) -> Option<(ResponseHeader, Bytes)> {
+        if ctx.internal {
+            return None;
+        }
+        let distribution = ctx.distribution()?;
+        let rule = errors::rule_for(distribution, status)?;
+        errors::fetch_page(
+            &self.pages,
+            self.http_listen,
+            distribution,
+            rule,
+            &ctx.snapshot.internal_secret,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl ProxyHttp for Edge {
+    type CTX = RequestContext;
+
+    fn new_ctx(&self) -> RequestContext {
+        RequestContext::new(self.snapshot.clone())
+    }
+
+    async fn request_filter(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestContext,
+    ) -> Result<bool> {
+        ctx.viewer_https = session.digest().is_some_and(|d| d.ssl_digest.is_some());
+        let secret = &ctx.snapshot.internal_secret;
+        ctx.internal = session
+            .req_header()
+            .headers
+            .get(INTERNAL_HEADER)
+            .is_some_and(|v| v.as_bytes() == secret.as_bytes());
+        session.req_header_mut().remove_header(INTERNAL_HEADER);
+
+        let route = if ctx.internal {
+            // localfront's own request for a custom error page: routed by path only.
+            let req = session.req_header();
+            let distribution = self
+                .snapshot
+                .distribution_for(route::host(req))
+                .unwrap_or(0);
+            let behavior = route::match_behavior(&self.snapshot, distribution, req.uri.path());
+            route::Route {
+                distribution,
+                behavior,
+            }
+        } else {
+            let viewer = ViewerRequest {
+                header: session.req_header(),
+                https: ctx.viewer_https,
+                https_port: self.https_port,
+                request_id: &ctx.request_id,
+            };
+            match route::route(&self.snapshot, &viewer) {
+                Ok(route) => route,
+                Err(generated) => {
+                    // The request body, if any, is unread: close rather than misparse it as the
+                    // next request (hardening.md §1).
+                    if !session.is_body_empty() {
+                        session.set_keepalive(None);
+                    }
+                    self.respond(session, ctx, generated).await?;
+                    return Ok(true);
+                }
+            }
+        };
+        ctx.distribution = Some(route.distribution);
+        ctx.behavior = route.behavior;
+        // The viewer-request function (CloudFront Functions / Lambda@Edge) runs here.
+        ctx.origin = origin_request::choose_origin(ctx);
+        Ok(false)
+    }
+
+    async fn upstream_peer(
+        &self,
+        _session: &mut Session,
+        ctx: &mut RequestContext,
+    ) -> Result<Box<HttpPeer>> {
+        origin_request::peer(ctx).await
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        req: &mut pingora::http::RequestHeader,
+        ctx: &mut RequestContext,
+    ) -> Result<()> {
+        let viewer_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip());
+        origin_request::rewrite(req, ctx, viewer_ip)
+    }
+
+    fn fail_to_connect(
+        &self,
+        session: &mut Session,
+        _peer: &HttpPeer,
+        ctx: &mut RequestContext,
+        e: Box<Error>,
+    ) -> Box<Error> {
+        let method = session.req_header().method.clone();
+        origin_request::on_connect_error(ctx, method.as_str(), e)
+    }
+
+    fn error_while_proxy(
+        &self,
+        peer: &HttpPeer,
+        session: &mut Session,
+        e: Box<Error>,
+        ctx: &mut RequestContext,
+        _client_reused: bool,
+    ) -> Box<Error> {
+        let mut e = e.more_context(format!("Peer: {peer}"));
+        if ctx.replacement.is_some() {
+            e.set_retry(false);
+            return e;
+        }
+        let method = session.req_header().method.clone();
+        let buffer_ok = !session.as_ref().retry_buffer_truncated();
+        origin_request::on_proxy_error(ctx, method.as_str(), buffer_ok, e)
+    }
+
+    async fn upstream_response_filter(
+        &self,
+        session: &mut Session,
+        resp: &mut ResponseHeader,
+        ctx: &mut RequestContext,
+    ) -> Result<()> {
+        let method = session.req_header().method.clone();
+        origin_response::filter(resp, ctx, method.as_str())?;
+        if let Some(page) = self.custom_error_page(ctx, resp.status.as_u16()).await {
+            ctx.replacement = Some(page);
+            return Error::e_explain(CUSTOM_ERROR_RESPONSE, "serving the custom error page");
+        }
+        Ok(())
+    }
+
+    async fn response_filter(
+        &self,
+        session: &mut Session,
+        resp: &mut ResponseHeader,
+        ctx: &mut RequestContext,
+    ) -> Result<()> {
+        // The viewer-response function runs here (not for ≥ 400 or generated responses).
+        viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
+    }
+
+    async fn fail_to_proxy(
+        &self,
+        session: &mut Session,
+        e: &Error,
+        ctx: &mut RequestContext,
+    ) -> FailToProxy {
+        let status = match ctx.replacement.as_ref() {
+            Some((header, _)) => header.status.as_u16(),
+            None => errors::status_for(e),
+        };
+        let dead_viewer = matches!(e.esource(), pingora::ErrorSource::Downstream)
+            && matches!(
+                e.etype(),
+                ErrorType::WriteError | ErrorType::ReadError | ErrorType::ConnectionClosed
+            );
+        if dead_viewer {
+            return FailToProxy {
+                error_code: 0,
+                can_reuse_downstream: false,
+            };
+        }
+        let page = match ctx.replacement.take() {
+            Some(page) => Some(page),
+            None => self.custom_error_page(ctx, status).await,
+        };
+        let sent = match page {
+            Some((header, body)) => {
+                ctx.x_cache = XCache::Error;
+                self.send(session, ctx, header, body).await
+            }
+            None => {
+                let generated = cloudfront_error(ErrorKind::Status(status), &ctx.request_id);
+                self.respond(session, ctx, generated).await
+            }
+        };
+        if let Err(err) = sent {
+            tracing::debug!("could not send the error response: {err}");
+        }
+        FailToProxy {
+            error_code: status,
+            can_reuse_downstream: false,
+        }
+    }
+
+    fn suppress_error_log(&self, _session: &Session, _ctx: &RequestContext, e: &Error) -> bool {
+        e.etype() == &CUSTOM_ERROR_RESPONSE
+    }
+
+    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestContext) {
+        let status = session.response_written().map_or(0, |r| r.status.as_u16());
+        let req = session.req_header();
+        tracing::info!(
+            target: "localfront::access",
+            distribution = ctx.distribution().map_or("-", |d| d.id.as_str()),
+            method = %req.method,
+            uri = %req.uri,
+            status,
+            x_cache = ctx.x_cache.header_value(),
+            request_id = %ctx.request_id,
+            error = e.map(|e| e.to_string()),
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! `localfront`: CloudFront on a developer's laptop. CLI only: parse args, load config, start the
+//! server.
+
+mod admin;
+mod context;
+mod demo;
+mod in_process;
+mod lifecycle;
+mod server;
+mod snapshot;
+mod stages;
+mod tls;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use localfront_config::Config;
+
+/// CloudFront on a developer's laptop.
+#[derive(Parser)]
+#[command(name = "localfront", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the distributions of a config (default: ./localfront.toml, else the embedded demo).
+    Serve {
+        /// The config file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Check config files: prints OK, or every error with file:line:col.
+    Validate {
+        /// Config files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,pingora_core=warn,pingora_proxy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Validate { files } => validate(&files),
+        Command::Serve { config } => serve(config),
+    }
+}
+
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        match localfront_config::toml::load(file) {
+            Ok(_) => println!("{}: OK", file.display()),
+            Err(errors) => {
+                ok = false;
+                eprintln!("{errors}");
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn serve(config: Option<PathBuf>) -> ExitCode {
+    let default_file = Path::new("localfront.toml");
+    let loaded: Result<(Config, String), String> = match config {
+        Some(path) => localfront_config::toml::load(&path)
+            .map(|c| (c, path.display().to_string()))
+            .map_err(|e| e.to_string()),
+        None if default_file.is_file() => localfront_config::toml::load(default_file)
+            .map(|c| (c, default_file.display().to_string()))
+            .map_err(|e| e.to_string()),
+        None => demo::config(Path::new(".localfront"))
+            .map(|c| (c, "the embedded demo config".to_owned())),
+    };
+    let (config, source) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_urls(&config, &source);
+    let built = match server::build(config) {
+        Ok(built) => built,
+        Err(e) => {
+            eprintln!("localfront: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let socket_dir = built.socket_dir.clone();
+    built.server.run(pingora::server::RunArgs::default());
+    let _ = std::fs::remove_dir_all(socket_dir);
+    ExitCode::SUCCESS
+}
+
+fn print_urls(config: &Config, source: &str) {
+    println!("localfront serving {source}");
+    let s = &config.server;
+    for d in &config.distributions {
+        let host = match d.aliases.first() {
+            Some(alias) => alias.clone(),
+            None => s.http_listen.ip().to_string(),
+        };
+        print!(
+            "  distribution {}: http://{host}:{}/",
+            d.id,
+            s.http_listen.port()
+        );
+        if let Some(https) = s.https_listen {
+            print!("  https://{host}:{}/", https.port());
+        }
+        println!();
+    }
+    if let Some(admin) = s.admin_listen {
+        println!("  admin: http://{admin}/healthz");
+    }
+}

@@ -1,0 +1,132 @@
+//! The serving view of one config: compiled path patterns, the Host index and where each origin
+//! lives. Built once per config load and shared by every request (`Arc<Snapshot>`), so a reload can
+//! swap it whole while in-flight requests finish on the one they started with.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use localfront_config::{Config, Distribution, OriginKind};
+use wildmatch::WildMatch;
+
+/// A config ready to serve.
+pub struct Snapshot {
+    /// The validated config.
+    pub config: Config,
+    /// Per distribution, in config order.
+    pub distributions: Vec<DistributionView>,
+    /// Host (lowercase, no port) → distribution index.
+    hosts: HashMap<String, usize>,
+    /// The distribution without aliases, for hosts nobody claims.
+    default_distribution: Option<usize>,
+    /// The hex edge id in `Via: 1.1 <id>.cloudfront.net (CloudFront)`.
+    pub via_id: String,
+    /// Marks localfront's own requests to itself (custom error pages); never leaves the process.
+    pub internal_secret: String,
+}
+
+/// Serving data of one distribution, indexed like its config.
+pub struct DistributionView {
+    /// Compiled path pattern of each cache behavior (default behavior last).
+    pub patterns: Vec<WildMatch>,
+    /// Where each origin is reached, indexed like `Distribution::origins`.
+    pub origins: Vec<OriginAddress>,
+}
+
+/// Where an origin is reached.
+#[derive(Debug, Clone)]
+pub enum OriginAddress {
+    /// A custom origin: its name, and the addresses it resolved to at load (`None`: resolve per
+    /// request, so a name that fails now can still answer later, and a failure is a 502 then).
+    Tcp {
+        resolved: Option<Vec<std::net::IpAddr>>,
+    },
+    /// An in-process origin (S3 directory, echo) served on this Unix socket.
+    Unix(PathBuf),
+}
+
+impl Snapshot {
+    /// Builds the serving view; in-process origins listen under `socket_dir`.
+    pub fn new(config: Config, socket_dir: &Path) -> Self {
+        let mut hosts = HashMap::new();
+        let mut default_distribution = None;
+        let distributions = config
+            .distributions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                hosts.insert(d.domain_name.to_ascii_lowercase(), i);
+                for alias in &d.aliases {
+                    hosts.insert(alias.to_ascii_lowercase(), i);
+                }
+                if d.aliases.is_empty() && default_distribution.is_none() {
+                    default_distribution = Some(i);
+                }
+                DistributionView::new(d, i, socket_dir)
+            })
+            .collect();
+        Self {
+            config,
+            distributions,
+            hosts,
+            default_distribution,
+            via_id: random_hex(16),
+            internal_secret: random_hex(16),
+        }
+    }
+
+    /// The distribution serving `host` (CloudFront routes on the alternate domain name; a host
+    /// nobody claims goes to the distribution without aliases, if there is one).
+    pub fn distribution_for(&self, host: &str) -> Option<usize> {
+        self.hosts
+            .get(&host.to_ascii_lowercase())
+            .copied()
+            .or(self.default_distribution)
+    }
+}
+
+impl DistributionView {
+    fn new(d: &Distribution, index: usize, socket_dir: &Path) -> Self {
+        // CloudFront patterns may omit the leading `/` (spec/distribution.md §2); `*` matches `/`
+        // too, which is wildmatch's semantics.
+        let patterns = d
+            .cache_behaviors
+            .iter()
+            .map(|b| match b.path_pattern.as_str() {
+                "*" => WildMatch::new("*"),
+                p if p.starts_with('/') => WildMatch::new(p),
+                p => WildMatch::new(&format!("/{p}")),
+            })
+            .collect();
+        let origins = d
+            .origins
+            .iter()
+            .enumerate()
+            .map(|(j, o)| match &o.kind {
+                OriginKind::Custom(c) => OriginAddress::Tcp {
+                    resolved: (c.domain_name.as_str(), 0)
+                        .to_socket_addrs()
+                        .ok()
+                        .map(|a| a.map(|s: SocketAddr| s.ip()).collect::<Vec<_>>())
+                        .filter(|a| !a.is_empty()),
+                },
+                OriginKind::S3(_) | OriginKind::Echo => {
+                    OriginAddress::Unix(socket_path(socket_dir, index, j))
+                }
+            })
+            .collect();
+        Self { patterns, origins }
+    }
+}
+
+/// The socket of in-process origin `origin` of distribution `distribution`.
+pub fn socket_path(socket_dir: &Path, distribution: usize, origin: usize) -> PathBuf {
+    socket_dir.join(format!("d{distribution}-o{origin}.sock"))
+}
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    (0..n)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}

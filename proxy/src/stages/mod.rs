@@ -1,0 +1,25 @@
+//! CloudFront's request lifecycle, one stage per step (spec/distribution.md §1). Each stage takes
+//! plain data and returns a decision; `lifecycle.rs` maps pingora's phases onto them.
+
+pub mod errors;
+pub mod origin_request;
+pub mod origin_response;
+pub mod route;
+pub mod viewer_response;
+
+use bytes::Bytes;
+
+use crate::context::XCache;
+
+/// A response CloudFront generates itself (redirects, errors), sent without contacting an origin.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// Status code.
+    pub status: u16,
+    /// Headers besides the ones every response gets.
+    pub headers: Vec<(&'static str, String)>,
+    /// Body.
+    pub body: Bytes,
+    /// `X-Cache` to report.
+    pub x_cache: XCache,
+}

@@ -1,0 +1,200 @@
+//! Routing: Host → distribution, path → cache behavior, viewer protocol policy, allowed methods
+//! (spec/distribution.md §1 steps 2 and 4, §2, §9).
+
+use localfront_config::ViewerProtocolPolicy;
+use pingora::http::RequestHeader;
+
+use super::errors::{cloudfront_error, ErrorKind};
+use super::Generated;
+use crate::context::XCache;
+use crate::snapshot::Snapshot;
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// Distribution index.
+    pub distribution: usize,
+    /// Cache behavior index.
+    pub behavior: usize,
+}
+
+/// The viewer request, as routing sees it.
+pub struct ViewerRequest<'a> {
+    /// The request header.
+    pub header: &'a RequestHeader,
+    /// Whether it arrived over TLS.
+    pub https: bool,
+    /// The HTTPS listener's port, for redirects.
+    pub https_port: Option<u16>,
+    /// `X-Amz-Cf-Id`, for error pages.
+    pub request_id: &'a str,
+}
+
+/// Routes a viewer request, or answers it (redirect, 403) without an origin.
+pub fn route(snapshot: &Snapshot, req: &ViewerRequest) -> Result<Route, Generated> {
+    let host = host(req.header);
+    let Some(distribution) = snapshot.distribution_for(host) else {
+        // No distribution claims this host and none is the default: CloudFront's 403.
+        return Err(cloudfront_error(ErrorKind::UnknownHost, req.request_id));
+    };
+    let behavior = match_behavior(snapshot, distribution, req.header.uri.path());
+    let cache_behavior = &snapshot.config.distributions[distribution].cache_behaviors[behavior];
+
+    // Viewer protocol policy: answered before any function runs (§9).
+    if !req.https {
+        match cache_behavior.viewer_protocol_policy {
+            ViewerProtocolPolicy::AllowAll => {}
+            ViewerProtocolPolicy::RedirectToHttps => return Err(redirect_to_https(req, host)),
+            ViewerProtocolPolicy::HttpsOnly => {
+                return Err(cloudfront_error(ErrorKind::HttpsRequired, req.request_id))
+            }
+        }
+    }
+    if !cache_behavior
+        .allowed_methods
+        .allows(req.header.method.as_str())
+    {
+        return Err(cloudfront_error(
+            ErrorKind::MethodNotAllowed,
+            req.request_id,
+        ));
+    }
+    Ok(Route {
+        distribution,
+        behavior,
+    })
+}
+
+/// The first behavior whose pattern matches the normalized path; the default (last) otherwise.
+/// Case-sensitive; the query string is not part of the path (§2).
+pub fn match_behavior(snapshot: &Snapshot, distribution: usize, path: &str) -> usize {
+    let path = normalize_path(path);
+    let patterns = &snapshot.distributions[distribution].patterns;
+    patterns
+        .iter()
+        .position(|p| p.matches(&path))
+        .unwrap_or(patterns.len() - 1)
+}
+
+/// The host the viewer asked for, without port: `Host`, or the HTTP/2 `:authority`.
+pub fn host(req: &RequestHeader) -> &str {
+    let raw = req
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri.host())
+        .unwrap_or("");
+    strip_port(raw)
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        // `[::1]:8080` → `[::1]`
+        return host.split_inclusive(']').next().unwrap_or(host);
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+/// 301 for GET/HEAD, 307 for the rest, to the same URL over HTTPS (§9).
+fn redirect_to_https(req: &ViewerRequest, host: &str) -> Generated {
+    let status = match req.header.method.as_str() {
+        "GET" | "HEAD" => 301,
+        _ => 307,
+    };
+    // localfront: the HTTPS listener is rarely on 443 locally, so the redirect names its port.
+    let port = match req.https_port {
+        Some(443) | None => String::new(),
+        Some(p) => format!(":{p}"),
+    };
+    let path_and_query = req.header.uri.path_and_query().map_or("/", |p| p.as_str());
+    let title = if status == 301 {
+        "301 Moved Permanently"
+    } else {
+        "307 Temporary Redirect"
+    };
+    Generated {
+        status,
+        headers: vec![
+            ("Location", format!("https://{host}{port}{path_and_query}")),
+            ("Content-Type", "text/html".to_owned()),
+        ],
+        body: format!(
+            "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n"
+        )
+        .into(),
+        x_cache: XCache::Redirect,
+    }
+}
+
+/// RFC 3986 normalization for matching only (the origin gets the raw path; hardening.md §2):
+/// percent-encoded unreserved characters are decoded (§6.2.2.2) and dot segments removed
+/// (§5.2.4), so `/a/%2E%2E/b` and `/b` match the same behavior.
+pub fn normalize_path(path: &str) -> String {
+    let decoded = decode_unreserved(path);
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = decoded.split('/').skip(1).collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, seg) in segments.iter().enumerate() {
+        match *seg {
+            "." => {
+                if i == last {
+                    out.push("");
+                }
+            }
+            ".." => {
+                out.pop();
+                if i == last {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    format!("/{}", out.join("/"))
+}
+
+fn decode_unreserved(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
+            .filter(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b));
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_dot_segments_and_unreserved_escapes() {
+        assert_eq!(normalize_path("/a/./b/../c"), "/a/c");
+        assert_eq!(normalize_path("/a/%2E%2E/b"), "/b");
+        assert_eq!(normalize_path("/../../etc"), "/etc");
+        assert_eq!(normalize_path("/%7Euser/x%2Fy"), "/~user/x%2Fy");
+        assert_eq!(normalize_path("/dir/"), "/dir/");
+        assert_eq!(normalize_path("/a/b/.."), "/a/");
+    }
+
+    #[test]
+    fn strips_ports_from_hosts() {
+        assert_eq!(strip_port("app.test:8080"), "app.test");
+        assert_eq!(strip_port("[::1]:8080"), "[::1]");
+        assert_eq!(strip_port("localhost"), "localhost");
+    }
+}

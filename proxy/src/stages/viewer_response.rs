@@ -1,0 +1,46 @@
+//! Viewer response: the headers CloudFront adds to every response (spec/distribution.md §1 step
+//! 14, §8). The viewer-response function runs just before this, unless the status is ≥ 400, a
+//! custom error page was served, or viewer-request generated the response.
+
+use http::Version;
+use pingora::http::ResponseHeader;
+use pingora::Result;
+
+use super::Generated;
+use crate::context::RequestContext;
+
+/// `Via` as CloudFront writes it: `<viewer HTTP version> <hex id>.cloudfront.net (CloudFront)`.
+pub fn via(version: Version, via_id: &str) -> String {
+    let v = match version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2.0",
+        Version::HTTP_3 => "3.0",
+        _ => "1.1",
+    };
+    format!("{v} {via_id}.cloudfront.net (CloudFront)")
+}
+
+/// Adds `Via`, `X-Cache`, `X-Amz-Cf-Pop` and `X-Amz-Cf-Id`.
+pub fn add_cloudfront_headers(
+    resp: &mut ResponseHeader,
+    ctx: &RequestContext,
+    viewer_version: Version,
+) -> Result<()> {
+    resp.insert_header("x-cache", ctx.x_cache.header_value())?;
+    resp.insert_header(http::header::VIA, via(viewer_version, &ctx.snapshot.via_id))?;
+    resp.insert_header("x-amz-cf-pop", &ctx.snapshot.config.server.pop)?;
+    resp.insert_header("x-amz-cf-id", &ctx.request_id)?;
+    Ok(())
+}
+
+/// The response header for a response CloudFront generates itself (`Server: CloudFront`).
+pub fn generated_header(g: &Generated) -> Result<ResponseHeader> {
+    let mut resp = ResponseHeader::build(g.status, Some(g.headers.len() + 6))?;
+    resp.insert_header(http::header::SERVER, "CloudFront")?;
+    for (name, value) in &g.headers {
+        resp.insert_header(*name, value)?;
+    }
+    resp.insert_header(http::header::CONTENT_LENGTH, g.body.len().to_string())?;
+    Ok(resp)
+}
