@@ -1,0 +1,214 @@
+//! The real `localfront` binary, started on free loopback ports with a config the test composes.
+
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::origin::TestOrigin;
+
+/// A running localfront.
+pub struct Localfront {
+    child: Child,
+    pub http: SocketAddr,
+    pub https: Option<SocketAddr>,
+    pub admin: SocketAddr,
+    pub dir: tempfile::TempDir,
+    client: reqwest::Client,
+}
+
+/// Composes one distribution's TOML (the `[server]` section is the harness's).
+#[derive(Default)]
+pub struct Builder {
+    distribution: String,
+    origins: String,
+    default_behavior: String,
+    behaviors: String,
+    tail: String,
+    https: bool,
+    full: Option<String>,
+}
+
+impl Localfront {
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// A request to `path` on the HTTP listener.
+    pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method.parse().unwrap(), format!("http://{}{path}", self.http))
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request("GET", path).send().await.unwrap()
+    }
+
+    /// A request to `path` on the HTTPS listener.
+    pub fn request_https(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        let https = self.https.expect("started without .https()");
+        self.client.request(method.parse().unwrap(), format!("https://localhost:{}{path}", https.port()))
+    }
+
+    /// What the process printed so far (stdout and stderr).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("localfront.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Localfront {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client that talks to localfront as a viewer: no proxy from the environment, no redirects
+/// followed, the dev certificate accepted.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(true)
+        .resolve("localhost", "127.0.0.1:0".parse().unwrap())
+        .build()
+        .unwrap()
+}
+
+impl Builder {
+    /// Distribution-level keys (after `id`), e.g. `aliases = ["a.test"]`.
+    pub fn distribution(mut self, toml: &str) -> Self {
+        writeln!(self.distribution, "{toml}").unwrap();
+        self
+    }
+
+    /// A custom origin on a test origin's port.
+    pub fn origin(self, id: &str, origin: &TestOrigin) -> Self {
+        self.origin_with(id, origin, "")
+    }
+
+    /// A custom origin with extra keys (`origin_path = "/v1"`, …).
+    pub fn origin_with(mut self, id: &str, origin: &TestOrigin, extra: &str) -> Self {
+        write!(
+            self.origins,
+            "[[distributions.origins]]\nid = \"{id}\"\ndomain_name = \"127.0.0.1\"\nhttp_port = {}\n{extra}\n",
+            origin.port()
+        )
+        .unwrap();
+        self
+    }
+
+    /// Any origin, written out (`s3 = { … }`, `echo = true`, an unreachable port, …).
+    pub fn raw_origin(mut self, id: &str, body: &str) -> Self {
+        write!(self.origins, "[[distributions.origins]]\nid = \"{id}\"\n{body}\n").unwrap();
+        self
+    }
+
+    /// The default cache behavior, targeting `target`, with extra keys.
+    pub fn default_behavior(mut self, target: &str, extra: &str) -> Self {
+        self.default_behavior =
+            format!("[distributions.default_cache_behavior]\ntarget_origin_id = \"{target}\"\n{extra}\n");
+        self
+    }
+
+    /// An ordered cache behavior.
+    pub fn behavior(mut self, pattern: &str, target: &str, extra: &str) -> Self {
+        write!(
+            self.behaviors,
+            "[[distributions.cache_behaviors]]\npath_pattern = \"{pattern}\"\ntarget_origin_id = \"{target}\"\n{extra}\n"
+        )
+        .unwrap();
+        self
+    }
+
+    /// Tables written after the behaviors (`[[distributions.origin_groups]]`, custom error responses).
+    pub fn tail(mut self, toml: &str) -> Self {
+        writeln!(self.tail, "{toml}").unwrap();
+        self
+    }
+
+    /// Also listen for HTTPS (with the generated dev certificate).
+    pub fn https(mut self) -> Self {
+        self.https = true;
+        self
+    }
+
+    /// Use these `[[distributions]]` as written instead of the composed one.
+    pub fn distributions_toml(mut self, toml: &str) -> Self {
+        self.full = Some(toml.to_owned());
+        self
+    }
+
+    /// Writes the config and starts the real binary; waits until it answers.
+    pub async fn start(self) -> Localfront {
+        let dir = tempfile::tempdir().unwrap();
+        let http = free_addr();
+        let admin = free_addr();
+        let https = self.https.then(free_addr);
+        let mut toml = format!(
+            "[server]\nhttp_listen = \"{http}\"\nadmin_listen = \"{admin}\"\nthreads = 2\ngrace_period = 0\n"
+        );
+        if let Some(https) = https {
+            writeln!(toml, "https_listen = \"{https}\"").unwrap();
+        }
+        match self.full {
+            Some(full) => toml.push_str(&full),
+            None => write!(
+                toml,
+                "\n[[distributions]]\nid = \"ETEST\"\ndomain_name = \"dtest.cloudfront.net\"\n{}\n{}\n{}\n{}\n{}",
+                self.distribution, self.origins, self.default_behavior, self.behaviors, self.tail
+            )
+            .unwrap(),
+        }
+        let config = dir.path().join("localfront.toml");
+        std::fs::write(&config, &toml).unwrap();
+        let child = spawn(&config, dir.path());
+        let mut lf = Localfront { child, http, https, admin, dir, client: client() };
+        wait_ready(&mut lf, &toml);
+        lf
+    }
+}
+
+fn spawn(config: &Path, dir: &Path) -> Child {
+    let log = std::fs::File::create(dir.join("localfront.log")).unwrap();
+    Command::new(binary())
+        .args(["serve", "--config"])
+        .arg(config)
+        .current_dir(dir)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("cannot start localfront")
+}
+
+/// The binary cargo built for these tests.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_localfront"))
+}
+
+fn wait_ready(lf: &mut Localfront, toml: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = [Some(lf.http), Some(lf.admin), lf.https]
+            .into_iter()
+            .flatten()
+            .all(|a| TcpStream::connect_timeout(&a, Duration::from_millis(200)).is_ok());
+        if ready {
+            return;
+        }
+        if let Ok(Some(status)) = lf.child.try_wait() {
+            panic!("localfront exited with {status}:\n{}\nconfig:\n{toml}", lf.log());
+        }
+        if Instant::now() > deadline {
+            panic!("localfront did not start in 30 s:\n{}", lf.log());
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// A loopback address nothing listens on yet.
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}

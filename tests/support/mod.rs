@@ -1,0 +1,11 @@
+//! The integration test harness: real origins on loopback, the real `localfront` binary, a viewer
+//! client. A test composes a distribution, starts it, makes requests and asserts.
+
+#![allow(dead_code)] // each test binary uses part of the harness
+
+pub mod localfront;
+pub mod origin;
+pub mod raw;
+
+pub use localfront::Localfront;
+pub use origin::{closed_port, Reply, TestOrigin};
