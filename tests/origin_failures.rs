@@ -1,0 +1,137 @@
+//! Origin failures: CloudFront's 502/504 error pages, connection attempts, read-timeout retries,
+//! and origin group failover (spec/distribution.md §3–4, hardening.md §4).
+
+mod support;
+
+use std::time::Duration;
+
+use support::{closed_port, Localfront, Reply, TestOrigin};
+
+const ALL_METHODS: &str = "allowed_methods = [\"GET\",\"HEAD\",\"OPTIONS\",\"PUT\",\"POST\",\"PATCH\",\"DELETE\"]";
+
+#[tokio::test]
+async fn an_unreachable_origin_gets_502_with_cloudfronts_error_page() {
+    let lf = Localfront::builder()
+        .raw_origin("down", &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", closed_port()))
+        .default_behavior("down", "")
+        .start()
+        .await;
+
+    let res = lf.get("/x").await;
+    assert_eq!(res.status(), 502);
+    assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
+    assert_eq!(res.headers()["server"], "CloudFront");
+    assert_eq!(res.headers()["content-type"], "text/html");
+    let id = res.headers()["x-amz-cf-id"].to_str().unwrap().to_owned();
+    let body = res.text().await.unwrap();
+    assert!(body.contains("<H1>502 ERROR</H1>"), "{body}");
+    assert!(body.contains("The request could not be satisfied."), "{body}");
+    assert!(body.contains(&format!("Request ID: {id}")), "{body}");
+}
+
+#[tokio::test]
+async fn a_slow_origin_gets_504_after_the_read_timeout_and_get_is_retried() {
+    let origin = TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
+    let lf = Localfront::builder()
+        .origin_with("slow", &origin, "read_timeout = 1\nconnection_attempts = 2")
+        .default_behavior("slow", ALL_METHODS)
+        .start()
+        .await;
+
+    let res = lf.get("/x").await;
+    assert_eq!(res.status(), 504);
+    assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
+    assert_eq!(origin.requests().len(), 2, "GET is retried up to connection_attempts");
+}
+
+#[tokio::test]
+async fn a_post_is_not_retried_after_a_read_timeout() {
+    let origin = TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
+    let lf = Localfront::builder()
+        .origin_with("slow", &origin, "read_timeout = 1\nconnection_attempts = 3")
+        .default_behavior("slow", ALL_METHODS)
+        .start()
+        .await;
+
+    let res = lf.request("POST", "/x").body("payload").send().await.unwrap();
+    assert_eq!(res.status(), 504);
+    assert_eq!(origin.requests().len(), 1);
+}
+
+fn group(codes: &str) -> String {
+    format!("[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [{codes}]")
+}
+
+#[tokio::test]
+async fn an_origin_group_fails_over_on_a_configured_status() {
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin("backup", &backup)
+        .default_behavior("ha", ALL_METHODS)
+        .tail(&group("500, 502, 503, 504"))
+        .start()
+        .await;
+
+    let res = lf.get("/page").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-cache"], "Miss from cloudfront");
+    assert_eq!(res.text().await.unwrap(), "origin backup: /page");
+    // Every request tries the primary first: no stickiness.
+    lf.get("/again").await;
+    assert_eq!(primary.requests().len(), 2);
+    assert_eq!(backup.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn statuses_not_configured_for_failover_pass_through() {
+    let primary = TestOrigin::status(404).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin("backup", &backup)
+        .default_behavior("ha", "")
+        .tail(&group("500, 502, 503, 504"))
+        .start()
+        .await;
+
+    assert_eq!(lf.get("/x").await.status(), 404);
+    assert!(backup.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_origin_group_fails_over_when_the_primary_is_unreachable() {
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .raw_origin("primary", &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}\nconnection_attempts = 2", closed_port()))
+        .origin("backup", &backup)
+        .default_behavior("ha", "")
+        .tail(&group("503"))
+        .start()
+        .await;
+
+    let res = lf.get("/x").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "origin backup: /x");
+}
+
+#[tokio::test]
+async fn only_get_head_and_options_fail_over() {
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin("backup", &backup)
+        .default_behavior("ha", ALL_METHODS)
+        .tail(&group("503"))
+        .start()
+        .await;
+
+    let res = lf.request("POST", "/x").body("data").send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(lf.request("OPTIONS", "/x").send().await.unwrap().status(), 200);
+    assert_eq!(lf.request("HEAD", "/x").send().await.unwrap().status(), 200);
+    assert_eq!(backup.requests().len(), 2);
+    assert!(backup.requests().iter().all(|r| r.method != "POST"));
+}
