@@ -38,7 +38,10 @@ pub fn config(state_dir: &Path) -> Result<Config, String> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        // Rewrite only what changed, so ETag and Last-Modified stay stable across restarts.
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
     }
     let mut config =
         localfront_config::toml::parse(CONFIG, Path::new("<embedded demo.toml>"), state_dir)

@@ -1,0 +1,40 @@
+# localfront: `make run` serves the embedded demo distribution; `make test` is what CI runs.
+
+CARGO ?= cargo
+LOCALFRONT_DEBUG := target/debug/localfront
+
+.PHONY: run test deps fmt-check clippy unit-and-integration validate-examples
+
+## Serve the embedded demo distribution (release build) on 127.0.0.1:8080 / 8443, admin on 9180.
+run: deps
+	$(CARGO) build --release -p localfront-proxy
+	./target/release/localfront serve
+
+## Formatting, clippy, every test, and `localfront validate` on every example config.
+test: deps fmt-check clippy unit-and-integration validate-examples
+
+## System packages the build needs: cmake (pingora's zlib-ng).
+deps:
+	@if ! command -v cmake >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing cmake (needed by pingora's zlib-ng)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; \
+	  else \
+	    echo "localfront needs cmake to build (pingora's zlib-ng): install it, e.g. 'sudo apt-get install cmake'"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# One build of the workspace's test binaries; integration tests start the real binary.
+unit-and-integration:
+	$(CARGO) test --workspace
+
+validate-examples:
+	$(CARGO) build -p localfront-proxy
+	$(LOCALFRONT_DEBUG) validate examples/*.toml
