@@ -8,7 +8,11 @@ use support::{closed_port, Localfront, Reply, TestOrigin};
 fn pages_bucket() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("errors")).unwrap();
-    std::fs::write(dir.path().join("errors/404.html"), "<h1>custom not found</h1>").unwrap();
+    std::fs::write(
+        dir.path().join("errors/404.html"),
+        "<h1>custom not found</h1>",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("errors/5xx.html"), "<h1>custom outage</h1>").unwrap();
     dir
 }
@@ -27,7 +31,10 @@ async fn an_origin_error_is_answered_with_the_page_from_the_matching_behavior() 
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin("pages", &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()))
+        .raw_origin(
+            "pages",
+            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
+        )
         .behavior("/errors/*", "pages", "")
         .default_behavior("app", "")
         .tail(&rule(404, "/errors/404.html", 200))
@@ -37,7 +44,10 @@ async fn an_origin_error_is_answered_with_the_page_from_the_matching_behavior() 
     let res = lf.get("/missing").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert_eq!(res.text().await.unwrap(), "<h1>custom not found</h1>");
     // The page did not come from the app origin.
     assert_eq!(app.requests().len(), 1);
@@ -47,8 +57,14 @@ async fn an_origin_error_is_answered_with_the_page_from_the_matching_behavior() 
 async fn cloudfront_generated_errors_use_the_custom_page_too() {
     let pages = pages_bucket();
     let lf = Localfront::builder()
-        .raw_origin("down", &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", closed_port()))
-        .raw_origin("pages", &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()))
+        .raw_origin(
+            "down",
+            &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", closed_port()),
+        )
+        .raw_origin(
+            "pages",
+            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
+        )
         .behavior("/errors/*", "pages", "")
         .default_behavior("down", "")
         .tail(&rule(502, "/errors/5xx.html", 503))
@@ -66,7 +82,10 @@ async fn a_missing_error_page_leaves_the_original_error() {
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin("pages", &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()))
+        .raw_origin(
+            "pages",
+            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
+        )
         .behavior("/errors/*", "pages", "")
         .default_behavior("app", "")
         .tail(&rule(404, "/errors/nope.html", 200))
@@ -84,8 +103,15 @@ async fn error_pages_are_fetched_without_viewer_protocol_redirects() {
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin("pages", &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()))
-        .behavior("/errors/*", "pages", "viewer_protocol_policy = \"https-only\"")
+        .raw_origin(
+            "pages",
+            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
+        )
+        .behavior(
+            "/errors/*",
+            "pages",
+            "viewer_protocol_policy = \"https-only\"",
+        )
         .default_behavior("app", "")
         .tail(&rule(500, "/errors/5xx.html", 500))
         .start()

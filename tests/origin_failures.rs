@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use support::{closed_port, Localfront, Reply, TestOrigin};
 
-const ALL_METHODS: &str = "allowed_methods = [\"GET\",\"HEAD\",\"OPTIONS\",\"PUT\",\"POST\",\"PATCH\",\"DELETE\"]";
+const ALL_METHODS: &str =
+    "allowed_methods = [\"GET\",\"HEAD\",\"OPTIONS\",\"PUT\",\"POST\",\"PATCH\",\"DELETE\"]";
 
 #[tokio::test]
 async fn an_unreachable_origin_gets_502_with_cloudfronts_error_page() {
     let lf = Localfront::builder()
-        .raw_origin("down", &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", closed_port()))
+        .raw_origin(
+            "down",
+            &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", closed_port()),
+        )
         .default_behavior("down", "")
         .start()
         .await;
@@ -25,13 +29,17 @@ async fn an_unreachable_origin_gets_502_with_cloudfronts_error_page() {
     let id = res.headers()["x-amz-cf-id"].to_str().unwrap().to_owned();
     let body = res.text().await.unwrap();
     assert!(body.contains("<H1>502 ERROR</H1>"), "{body}");
-    assert!(body.contains("The request could not be satisfied."), "{body}");
+    assert!(
+        body.contains("The request could not be satisfied."),
+        "{body}"
+    );
     assert!(body.contains(&format!("Request ID: {id}")), "{body}");
 }
 
 #[tokio::test]
 async fn a_slow_origin_gets_504_after_the_read_timeout_and_get_is_retried() {
-    let origin = TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
     let lf = Localfront::builder()
         .origin_with("slow", &origin, "read_timeout = 1\nconnection_attempts = 2")
         .default_behavior("slow", ALL_METHODS)
@@ -41,19 +49,29 @@ async fn a_slow_origin_gets_504_after_the_read_timeout_and_get_is_retried() {
     let res = lf.get("/x").await;
     assert_eq!(res.status(), 504);
     assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
-    assert_eq!(origin.requests().len(), 2, "GET is retried up to connection_attempts");
+    assert_eq!(
+        origin.requests().len(),
+        2,
+        "GET is retried up to connection_attempts"
+    );
 }
 
 #[tokio::test]
 async fn a_post_is_not_retried_after_a_read_timeout() {
-    let origin = TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
     let lf = Localfront::builder()
         .origin_with("slow", &origin, "read_timeout = 1\nconnection_attempts = 3")
         .default_behavior("slow", ALL_METHODS)
         .start()
         .await;
 
-    let res = lf.request("POST", "/x").body("payload").send().await.unwrap();
+    let res = lf
+        .request("POST", "/x")
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 504);
     assert_eq!(origin.requests().len(), 1);
 }
@@ -104,7 +122,13 @@ async fn statuses_not_configured_for_failover_pass_through() {
 async fn an_origin_group_fails_over_when_the_primary_is_unreachable() {
     let backup = TestOrigin::named("backup").await;
     let lf = Localfront::builder()
-        .raw_origin("primary", &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}\nconnection_attempts = 2", closed_port()))
+        .raw_origin(
+            "primary",
+            &format!(
+                "domain_name = \"127.0.0.1\"\nhttp_port = {}\nconnection_attempts = 2",
+                closed_port()
+            ),
+        )
         .origin("backup", &backup)
         .default_behavior("ha", "")
         .tail(&group("503"))
@@ -130,7 +154,10 @@ async fn only_get_head_and_options_fail_over() {
 
     let res = lf.request("POST", "/x").body("data").send().await.unwrap();
     assert_eq!(res.status(), 503);
-    assert_eq!(lf.request("OPTIONS", "/x").send().await.unwrap().status(), 200);
+    assert_eq!(
+        lf.request("OPTIONS", "/x").send().await.unwrap().status(),
+        200
+    );
     assert_eq!(lf.request("HEAD", "/x").send().await.unwrap().status(), 200);
     assert_eq!(backup.requests().len(), 2);
     assert!(backup.requests().iter().all(|r| r.method != "POST"));

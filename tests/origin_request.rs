@@ -13,7 +13,11 @@ async fn origin_gets_its_domain_as_host_and_the_origin_path_prefix() {
         .start()
         .await;
 
-    lf.request("GET", "/users/7?x=1").header("host", "viewer.test").send().await.unwrap();
+    lf.request("GET", "/users/7?x=1")
+        .header("host", "viewer.test")
+        .send()
+        .await
+        .unwrap();
     let req = origin.last_request();
     assert_eq!(req.uri, "/v1/users/7?x=1");
     assert_eq!(req.header("host"), "127.0.0.1");
@@ -24,12 +28,21 @@ async fn origin_gets_its_domain_as_host_and_the_origin_path_prefix() {
 async fn custom_headers_overwrite_viewer_headers_of_the_same_name() {
     let origin = TestOrigin::named("a").await;
     let lf = Localfront::builder()
-        .origin_with("a", &origin, "custom_headers = { \"X-Origin-Secret\" = \"s3cr3t\", \"X-From-Cdn\" = \"yes\" }")
+        .origin_with(
+            "a",
+            &origin,
+            "custom_headers = { \"X-Origin-Secret\" = \"s3cr3t\", \"X-From-Cdn\" = \"yes\" }",
+        )
         .default_behavior("a", "")
         .start()
         .await;
 
-    lf.request("GET", "/").header("x-origin-secret", "forged").header("x-kept", "1").send().await.unwrap();
+    lf.request("GET", "/")
+        .header("x-origin-secret", "forged")
+        .header("x-kept", "1")
+        .send()
+        .await
+        .unwrap();
     let req = origin.last_request();
     assert_eq!(req.header("x-origin-secret"), "s3cr3t");
     assert_eq!(req.headers.get_all("x-origin-secret").iter().count(), 1);
@@ -40,20 +53,35 @@ async fn custom_headers_overwrite_viewer_headers_of_the_same_name() {
 #[tokio::test]
 async fn x_forwarded_for_gets_the_viewer_address_appended_and_via_is_added() {
     let origin = TestOrigin::named("a").await;
-    let lf = Localfront::builder().origin("a", &origin).default_behavior("a", "").start().await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .start()
+        .await;
 
-    lf.request("GET", "/").header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    lf.request("GET", "/")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
     let req = origin.last_request();
     assert_eq!(req.header("x-forwarded-for"), "203.0.113.9, 127.0.0.1");
     let via = req.header("via");
-    assert!(via.starts_with("1.1 ") && via.ends_with(".cloudfront.net (CloudFront)"), "{via}");
+    assert!(
+        via.starts_with("1.1 ") && via.ends_with(".cloudfront.net (CloudFront)"),
+        "{via}"
+    );
     assert_eq!(req.header("x-amz-cf-id").len(), 56);
 }
 
 #[tokio::test]
 async fn headers_cloudfront_removes_by_default_do_not_reach_the_origin() {
     let origin = TestOrigin::named("a").await;
-    let lf = Localfront::builder().origin("a", &origin).default_behavior("a", "").start().await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .start()
+        .await;
 
     lf.request("GET", "/")
         .header("cookie", "session=1")
@@ -68,16 +96,32 @@ async fn headers_cloudfront_removes_by_default_do_not_reach_the_origin() {
         .await
         .unwrap();
     let req = origin.last_request();
-    for removed in ["cookie", "authorization", "referer", "accept-language", "x-forwarded-proto", "x-real-ip", "x-edge-thing"] {
-        assert!(req.headers.get(removed).is_none(), "{removed} reached the origin");
+    for removed in [
+        "cookie",
+        "authorization",
+        "referer",
+        "accept-language",
+        "x-forwarded-proto",
+        "x-real-ip",
+        "x-edge-thing",
+    ] {
+        assert!(
+            req.headers.get(removed).is_none(),
+            "{removed} reached the origin"
+        );
     }
     assert_eq!(req.header("x-app"), "kept");
 }
 
 #[tokio::test]
 async fn set_cookie_from_the_origin_is_removed_while_cookies_are_not_forwarded() {
-    let origin = TestOrigin::start(|_| support::Reply::new(200, "ok").header("set-cookie", "a=1")).await;
-    let lf = Localfront::builder().origin("a", &origin).default_behavior("a", "").start().await;
+    let origin =
+        TestOrigin::start(|_| support::Reply::new(200, "ok").header("set-cookie", "a=1")).await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .start()
+        .await;
 
     let res = lf.get("/").await;
     assert!(res.headers().get("set-cookie").is_none());
@@ -93,8 +137,14 @@ async fn the_default_root_object_is_requested_for_the_root_only() {
         .start()
         .await;
 
-    assert_eq!(lf.get("/").await.text().await.unwrap(), "origin a: /index.html");
-    assert_eq!(lf.get("/docs/").await.text().await.unwrap(), "origin a: /docs/");
+    assert_eq!(
+        lf.get("/").await.text().await.unwrap(),
+        "origin a: /index.html"
+    );
+    assert_eq!(
+        lf.get("/docs/").await.text().await.unwrap(),
+        "origin a: /docs/"
+    );
 }
 
 #[tokio::test]
@@ -106,7 +156,12 @@ async fn request_bodies_are_forwarded() {
         .start()
         .await;
 
-    let res = lf.request("POST", "/submit").body(vec![7u8; 300_000]).send().await.unwrap();
+    let res = lf
+        .request("POST", "/submit")
+        .body(vec![7u8; 300_000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let req = origin.last_request();
     assert_eq!(req.method, "POST");

@@ -35,7 +35,10 @@ async fn behaviors_match_in_order_and_the_default_comes_last() {
     assert_eq!(body("/file12.txt").await, "origin default: /file12.txt");
     // Case-sensitive; the query string is ignored for matching but forwarded.
     assert_eq!(body("/API/v1/users").await, "origin default: /API/v1/users");
-    assert_eq!(body("/api/v1/x?q=/images/a.jpg").await, "origin a: /api/v1/x?q=/images/a.jpg");
+    assert_eq!(
+        body("/api/v1/x?q=/images/a.jpg").await,
+        "origin a: /api/v1/x?q=/images/a.jpg"
+    );
 }
 
 #[tokio::test]
@@ -84,11 +87,23 @@ target_origin_id = "o"
         one.port(),
         two.port()
     );
-    let lf = Localfront::builder().distributions_toml(&dists).start().await;
+    let lf = Localfront::builder()
+        .distributions_toml(&dists)
+        .start()
+        .await;
 
     let get = |host: &'static str| {
         let lf = &lf;
-        async move { lf.request("GET", "/x").header("host", host).send().await.unwrap().text().await.unwrap() }
+        async move {
+            lf.request("GET", "/x")
+                .header("host", host)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
     };
     assert_eq!(get("one.test").await, "origin one: /x");
     assert_eq!(get("ONE.test:8080").await, "origin one: /x");
@@ -106,7 +121,12 @@ async fn a_host_no_distribution_claims_gets_403_when_there_is_no_default() {
         .start()
         .await;
 
-    let res = lf.request("GET", "/").header("host", "other.test").send().await.unwrap();
+    let res = lf
+        .request("GET", "/")
+        .header("host", "other.test")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
     assert_eq!(res.headers()["server"], "CloudFront");
@@ -140,7 +160,10 @@ async fn methods_outside_allowed_methods_get_403() {
     let res = lf.request("POST", "/x").body("data").send().await.unwrap();
     assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
     let body = res.text().await.unwrap();
-    assert!(body.contains("not configured to allow the HTTP request method"), "{body}");
+    assert!(
+        body.contains("not configured to allow the HTTP request method"),
+        "{body}"
+    );
     assert_eq!(origin.requests().len(), 5);
 }
 
@@ -155,12 +178,25 @@ async fn redirect_to_https_answers_301_for_get_and_307_otherwise() {
         .await;
     let port = lf.https.unwrap().port();
 
-    let res = lf.request("GET", "/a/b?c=d").header("host", "localhost").send().await.unwrap();
+    let res = lf
+        .request("GET", "/a/b?c=d")
+        .header("host", "localhost")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 301);
-    assert_eq!(res.headers()["location"], format!("https://localhost:{port}/a/b?c=d"));
+    assert_eq!(
+        res.headers()["location"],
+        format!("https://localhost:{port}/a/b?c=d")
+    );
     assert_eq!(res.headers()["x-cache"], "Redirect from cloudfront");
 
-    let res = lf.request("POST", "/a").header("host", "localhost").send().await.unwrap();
+    let res = lf
+        .request("POST", "/a")
+        .header("host", "localhost")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 307);
 
     let res = lf.request_https("GET", "/a").send().await.unwrap();
@@ -179,7 +215,10 @@ async fn https_only_refuses_http_with_403() {
         .await;
 
     assert_eq!(lf.get("/").await.status(), 403);
-    assert_eq!(lf.request_https("GET", "/").send().await.unwrap().status(), 200);
+    assert_eq!(
+        lf.request_https("GET", "/").send().await.unwrap().status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -195,7 +234,10 @@ async fn responses_carry_cloudfront_headers_with_a_unique_request_id() {
     let second = lf.get("/").await;
     assert_eq!(first.headers()["x-cache"], "Miss from cloudfront");
     let via = first.headers()["via"].to_str().unwrap();
-    assert!(via.starts_with("1.1 ") && via.ends_with(".cloudfront.net (CloudFront)"), "{via}");
+    assert!(
+        via.starts_with("1.1 ") && via.ends_with(".cloudfront.net (CloudFront)"),
+        "{via}"
+    );
     assert_eq!(first.headers()["x-amz-cf-pop"], "LCL50-C1");
     let id = first.headers()["x-amz-cf-id"].to_str().unwrap().to_owned();
     assert_eq!(id.len(), 56);

@@ -41,7 +41,10 @@ async fn objects_have_content_type_etag_and_last_modified() {
 
     let res = lf.get("/app.css").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
     assert!(res.headers()["etag"].to_str().unwrap().starts_with('"'));
     assert!(res.headers().contains_key("last-modified"));
     assert_eq!(res.headers()["x-cache"], "Miss from cloudfront");
@@ -54,13 +57,31 @@ async fn conditional_requests_get_304() {
     let lf = start(dir.path(), false).await;
     let first = lf.get("/app.css").await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    let modified = first.headers()["last-modified"].to_str().unwrap().to_owned();
+    let modified = first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
 
-    let res = lf.request("GET", "/app.css").header("if-none-match", &etag).send().await.unwrap();
+    let res = lf
+        .request("GET", "/app.css")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 304);
-    let res = lf.request("GET", "/app.css").header("if-modified-since", &modified).send().await.unwrap();
+    let res = lf
+        .request("GET", "/app.css")
+        .header("if-modified-since", &modified)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 304);
-    let res = lf.request("GET", "/app.css").header("if-none-match", "\"other\"").send().await.unwrap();
+    let res = lf
+        .request("GET", "/app.css")
+        .header("if-none-match", "\"other\"")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 }
 
@@ -69,16 +90,34 @@ async fn ranges_get_206_and_invalid_ranges_the_whole_object() {
     let dir = bucket();
     let lf = start(dir.path(), false).await;
 
-    let res = lf.request("GET", "/data.bin").header("range", "bytes=10-19").send().await.unwrap();
+    let res = lf
+        .request("GET", "/data.bin")
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 206);
     assert_eq!(res.headers()["content-range"], "bytes 10-19/100");
-    assert_eq!(res.bytes().await.unwrap().to_vec(), (10u8..=19).collect::<Vec<u8>>());
+    assert_eq!(
+        res.bytes().await.unwrap().to_vec(),
+        (10u8..=19).collect::<Vec<u8>>()
+    );
 
-    let res = lf.request("GET", "/data.bin").header("range", "bytes=-5").send().await.unwrap();
+    let res = lf
+        .request("GET", "/data.bin")
+        .header("range", "bytes=-5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 206);
     assert_eq!(res.bytes().await.unwrap().len(), 5);
 
-    let res = lf.request("GET", "/data.bin").header("range", "bytes=30-20").send().await.unwrap();
+    let res = lf
+        .request("GET", "/data.bin")
+        .header("range", "bytes=30-20")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().len(), 100);
 }
@@ -89,7 +128,10 @@ async fn directories_are_served_by_their_index_document() {
     let lf = start(dir.path(), false).await;
 
     assert_eq!(lf.get("/").await.text().await.unwrap(), "<h1>home</h1>");
-    assert_eq!(lf.get("/docs/").await.text().await.unwrap(), "<h1>docs</h1>");
+    assert_eq!(
+        lf.get("/docs/").await.text().await.unwrap(),
+        "<h1>docs</h1>"
+    );
 }
 
 #[tokio::test]
@@ -113,9 +155,18 @@ async fn paths_cannot_escape_the_directory() {
     let dir = bucket();
     let lf = start(dir.path(), false).await;
 
-    for target in ["/../secret.txt", "/%2e%2e/secret.txt", "/docs/%2E%2E/%2E%2E/secret.txt", "/link.txt", "/..%2fsecret.txt"] {
+    for target in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/docs/%2E%2E/%2E%2E/secret.txt",
+        "/link.txt",
+        "/..%2fsecret.txt",
+    ] {
         let res = raw::get(lf.http, target).await;
-        assert!(!res.contains("outside the bucket"), "{target} escaped: {res}");
+        assert!(
+            !res.contains("outside the bucket"),
+            "{target} escaped: {res}"
+        );
         assert_eq!(raw::status(&res), 403, "{target}: {res}");
     }
 }
@@ -129,7 +180,12 @@ async fn other_methods_are_not_allowed_by_the_bucket() {
         .start()
         .await;
 
-    let res = lf.request("PUT", "/app.css").body("x").send().await.unwrap();
+    let res = lf
+        .request("PUT", "/app.css")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 405);
     let head = lf.request("HEAD", "/app.css").send().await.unwrap();
     assert_eq!(head.status(), 200);

@@ -26,7 +26,10 @@ async fn the_https_listener_speaks_http2_with_a_dev_certificate_for_the_aliases(
         .build()
         .unwrap();
     let res = client
-        .get(format!("https://app.test:{}/page", lf.https.unwrap().port()))
+        .get(format!(
+            "https://app.test:{}/page",
+            lf.https.unwrap().port()
+        ))
         .send()
         .await
         .unwrap();
@@ -42,7 +45,10 @@ async fn a_self_signed_https_origin_fails_verification_with_502() {
     let lf = Localfront::builder()
         .raw_origin(
             "tls",
-            &format!("domain_name = \"localhost\"\nhttps_port = {}\nprotocol_policy = \"https-only\"", origin.port()),
+            &format!(
+                "domain_name = \"localhost\"\nhttps_port = {}\nprotocol_policy = \"https-only\"",
+                origin.port()
+            ),
         )
         .default_behavior("tls", "")
         .start()
@@ -95,5 +101,14 @@ async fn match_viewer_uses_the_viewers_protocol() {
         .await;
 
     assert_eq!(lf.get("/").await.text().await.unwrap(), "origin plain: /");
-    assert_eq!(lf.request_https("GET", "/").send().await.unwrap().text().await.unwrap(), "over tls");
+    assert_eq!(
+        lf.request_https("GET", "/")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "over tls"
+    );
 }

@@ -40,7 +40,8 @@ pub fn config(state_dir: &Path) -> Result<Config, String> {
         }
         // Rewrite only what changed, so ETag and Last-Modified stay stable across restarts.
         if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
-            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
     }
     let mut config =

@@ -37,7 +37,10 @@ impl Localfront {
 
     /// A request to `path` on the HTTP listener.
     pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method.parse().unwrap(), format!("http://{}{path}", self.http))
+        self.client.request(
+            method.parse().unwrap(),
+            format!("http://{}{path}", self.http),
+        )
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -47,7 +50,10 @@ impl Localfront {
     /// A request to `path` on the HTTPS listener.
     pub fn request_https(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
         let https = self.https.expect("started without .https()");
-        self.client.request(method.parse().unwrap(), format!("https://localhost:{}{path}", https.port()))
+        self.client.request(
+            method.parse().unwrap(),
+            format!("https://localhost:{}{path}", https.port()),
+        )
     }
 
     /// What the process printed so far (stdout and stderr).
@@ -100,14 +106,19 @@ impl Builder {
 
     /// Any origin, written out (`s3 = { … }`, `echo = true`, an unreachable port, …).
     pub fn raw_origin(mut self, id: &str, body: &str) -> Self {
-        write!(self.origins, "[[distributions.origins]]\nid = \"{id}\"\n{body}\n").unwrap();
+        write!(
+            self.origins,
+            "[[distributions.origins]]\nid = \"{id}\"\n{body}\n"
+        )
+        .unwrap();
         self
     }
 
     /// The default cache behavior, targeting `target`, with extra keys.
     pub fn default_behavior(mut self, target: &str, extra: &str) -> Self {
-        self.default_behavior =
-            format!("[distributions.default_cache_behavior]\ntarget_origin_id = \"{target}\"\n{extra}\n");
+        self.default_behavior = format!(
+            "[distributions.default_cache_behavior]\ntarget_origin_id = \"{target}\"\n{extra}\n"
+        );
         self
     }
 
@@ -163,7 +174,14 @@ impl Builder {
         let config = dir.path().join("localfront.toml");
         std::fs::write(&config, &toml).unwrap();
         let child = spawn(&config, dir.path());
-        let mut lf = Localfront { child, http, https, admin, dir, client: client() };
+        let mut lf = Localfront {
+            child,
+            http,
+            https,
+            admin,
+            dir,
+            client: client(),
+        };
         wait_ready(&mut lf, &toml);
         lf
     }
@@ -199,7 +217,10 @@ fn wait_ready(lf: &mut Localfront, toml: &str) {
             return;
         }
         if let Ok(Some(status)) = lf.child.try_wait() {
-            panic!("localfront exited with {status}:\n{}\nconfig:\n{toml}", lf.log());
+            panic!(
+                "localfront exited with {status}:\n{}\nconfig:\n{toml}",
+                lf.log()
+            );
         }
         if Instant::now() > deadline {
             panic!("localfront did not start in 30 s:\n{}", lf.log());
@@ -210,5 +231,8 @@ fn wait_ready(lf: &mut Localfront, toml: &str) {
 
 /// A loopback address nothing listens on yet.
 pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }

@@ -1,7 +1,7 @@
 //! The integration test harness: real origins on loopback, the real `localfront` binary, a viewer
 //! client. A test composes a distribution, starts it, makes requests and asserts.
 
-#![allow(dead_code)] // each test binary uses part of the harness
+#![allow(dead_code, unused_imports)] // each test binary uses part of the harness
 
 pub mod localfront;
 pub mod origin;

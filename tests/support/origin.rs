@@ -26,7 +26,10 @@ pub struct Recorded {
 impl Recorded {
     /// A header's value as text ("" when absent).
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -42,7 +45,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
-        Self { status, headers: Vec::new(), body: body.into(), delay: None }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+            delay: None,
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -73,7 +81,11 @@ impl TestOrigin {
 
     /// An origin answering 200 `origin <name>: <path>`.
     pub async fn named(name: &'static str) -> Self {
-        Self::start(move |r| Reply::new(200, format!("origin {name}: {}", r.uri)).header("content-type", "text/plain")).await
+        Self::start(move |r| {
+            Reply::new(200, format!("origin {name}: {}", r.uri))
+                .header("content-type", "text/plain")
+        })
+        .await
     }
 
     /// An origin answering every request with `status`.
@@ -84,14 +96,21 @@ impl TestOrigin {
     /// An HTTPS origin with a self-signed certificate for `localhost`.
     pub async fn tls(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.cert.der().clone()], key)
-            .unwrap();
-        Self::serve(Arc::new(handler), Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+        let key =
+            rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap();
+        Self::serve(
+            Arc::new(handler),
+            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        )
+        .await
     }
 
     async fn serve(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
@@ -101,7 +120,9 @@ impl TestOrigin {
         let recorded = requests.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let handler = handler.clone();
                 let recorded = recorded.clone();
                 let tls = tls.clone();
@@ -111,7 +132,11 @@ impl TestOrigin {
                         let recorded = recorded.clone();
                         async move {
                             let (parts, body) = req.into_parts();
-                            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
                             let rec = Recorded {
                                 method: parts.method.to_string(),
                                 uri: parts.uri.to_string(),
@@ -130,7 +155,8 @@ impl TestOrigin {
                             Ok::<_, Infallible>(res.body(Full::new(reply.body)).unwrap())
                         }
                     });
-                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                     match tls {
                         Some(acceptor) => {
                             if let Ok(s) = acceptor.accept(stream).await {
@@ -138,13 +164,19 @@ impl TestOrigin {
                             }
                         }
                         None => {
-                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
                         }
                     }
                 });
             }
         });
-        Self { addr, requests, _task: task }
+        Self {
+            addr,
+            requests,
+            _task: task,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -158,7 +190,9 @@ impl TestOrigin {
 
     /// The last request received.
     pub fn last_request(&self) -> Recorded {
-        self.requests().pop().expect("the origin received no request")
+        self.requests()
+            .pop()
+            .expect("the origin received no request")
     }
 }
 

@@ -17,10 +17,18 @@ pub async fn send(addr: SocketAddr, request: &str) -> String {
 
 /// `GET <target>` with `Connection: close`.
 pub async fn get(addr: SocketAddr, target: &str) -> String {
-    send(addr, &format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).await
+    send(
+        addr,
+        &format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    )
+    .await
 }
 
 /// The status code of a raw response.
 pub fn status(response: &str) -> u16 {
-    response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }

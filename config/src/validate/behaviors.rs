@@ -129,12 +129,12 @@ fn allowed_methods(c: &mut Checker, methods: &[String], at: &KeyPath) -> Allowed
 fn check_pattern(c: &mut Checker, p: &str, at: &KeyPath) {
     if p.is_empty() {
         c.error(at, "empty path pattern");
-    } else if p.len() > 255 {
+    } else if p.chars().count() > 255 {
         c.error(
             at,
             format!(
                 "path pattern is {} characters long: at most 255 are allowed",
-                p.len()
+                p.chars().count()
             ),
         );
     }

@@ -94,7 +94,8 @@ fn check_hosts(c: &mut Checker, distributions: &[Distribution]) {
     let mut default_seen = false;
     for (i, d) in distributions.iter().enumerate() {
         let at = KeyPath::default().key("distributions").index(i);
-        if ids.contains(&d.id.as_str()) {
+        // A missing id is reported already; its placeholder `""` must not collide.
+        if !d.id.is_empty() && ids.contains(&d.id.as_str()) {
             c.error(
                 &at.key("id"),
                 format!("duplicate distribution id `{}`", d.id),
@@ -105,6 +106,9 @@ fn check_hosts(c: &mut Checker, distributions: &[Distribution]) {
             .chain(&d.aliases)
             .enumerate()
         {
+            if j == 0 && d.id.is_empty() {
+                continue; // the name was derived from the missing id
+            }
             let key = if j == 0 {
                 at.key("domain_name")
             } else {
@@ -222,4 +226,76 @@ pub(crate) fn quoted(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn errors(source: &str) -> Vec<String> {
+        crate::toml::parse(source, Path::new("t.toml"), Path::new("."))
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn an_origin_of_no_kind_is_not_also_an_unknown_target() {
+        let source = r#"[[distributions]]
+id = "E1"
+[[distributions.origins]]
+id = "a"
+domain_name = "localhost"
+echo = true
+[distributions.default_cache_behavior]
+target_origin_id = "a"
+"#;
+        let errors = errors(source);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].starts_with(
+            "t.toml:3:1: distributions[0].origins[0]: origin `a` needs exactly one of"
+        ));
+    }
+
+    #[test]
+    fn distributions_missing_their_ids_do_not_collide() {
+        let source = r#"[[distributions]]
+aliases = ["a.test"]
+[[distributions.origins]]
+id = "a"
+echo = true
+[distributions.default_cache_behavior]
+target_origin_id = "a"
+[[distributions]]
+aliases = ["b.test"]
+[[distributions.origins]]
+id = "a"
+echo = true
+[distributions.default_cache_behavior]
+target_origin_id = "a"
+"#;
+        assert_eq!(
+            errors(source),
+            [
+                "t.toml:1:1: distributions[0]: missing required key `id`",
+                "t.toml:8:1: distributions[1]: missing required key `id`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_pattern_is_measured_in_characters() {
+        let pattern = "é".repeat(200);
+        let source = format!(
+            "[[distributions]]\nid = \"E1\"\n[[distributions.origins]]\nid = \"a\"\necho = true\n[distributions.default_cache_behavior]\ntarget_origin_id = \"a\"\n[[distributions.cache_behaviors]]\npath_pattern = \"/{pattern}\"\ntarget_origin_id = \"a\"\n"
+        );
+        let errors = errors(&source);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].contains("character `é` is not allowed"),
+            "{errors:#?}"
+        );
+    }
 }

@@ -111,7 +111,15 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
                 format!("origin `{id}` needs exactly one of `domain_name` (custom origin), `s3 = {{ … }}` or `echo = true`"),
                 "a custom origin sets `domain_name`; an S3-style origin sets `s3 = { directory = \"./public\" }`",
             );
-            return None;
+            // Keep the id (the config is rejected anyway) so references to it are not also
+            // reported as unknown.
+            return Some(Origin {
+                id,
+                kind: OriginKind::Echo,
+                origin_path: String::new(),
+                custom_headers: Vec::new(),
+                connection: ConnectionSettings::default(),
+            });
         }
     };
     if !matches!(kind, OriginKind::Custom(_)) {
