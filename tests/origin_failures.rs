@@ -162,3 +162,27 @@ async fn only_get_head_and_options_fail_over() {
     assert_eq!(backup.requests().len(), 2);
     assert!(backup.requests().iter().all(|r| r.method != "POST"));
 }
+
+#[tokio::test]
+async fn an_origin_group_fails_over_after_a_read_timeout() {
+    let primary =
+        TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin_with(
+            "primary",
+            &primary,
+            "read_timeout = 1\nconnection_attempts = 1",
+        )
+        .origin("backup", &backup)
+        .default_behavior("ha", "allowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\"]")
+        .tail(&group("503"))
+        .start()
+        .await;
+
+    let res = lf.get("/x").await;
+    assert_eq!(res.text().await.unwrap(), "origin backup: /x");
+    let res = lf.request("OPTIONS", "/y").send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "origin backup: /y");
+    assert_eq!(primary.requests().len(), 2);
+}

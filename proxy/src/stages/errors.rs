@@ -171,3 +171,31 @@ impl PageClient {
         Self(Client::builder(hyper_util::rt::TokioExecutor::new()).build_http())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_failures_map_to_cloudfronts_statuses() {
+        let upstream = |t: ErrorType| {
+            let mut e = Error::new(t);
+            e.as_up();
+            e
+        };
+        assert_eq!(status_for(&upstream(ErrorType::ConnectRefused)), 502);
+        assert_eq!(status_for(&upstream(ErrorType::ConnectTimedout)), 504);
+        assert_eq!(status_for(&upstream(ErrorType::ReadTimedout)), 504);
+        assert_eq!(status_for(&upstream(ErrorType::InvalidHTTPHeader)), 502);
+        assert_eq!(status_for(&Error::new(ErrorType::HTTPStatus(503))), 503);
+    }
+
+    #[test]
+    fn error_pages_name_the_status_and_request_id() {
+        let g = cloudfront_error(ErrorKind::Status(502), "abc");
+        let body = String::from_utf8(g.body.to_vec()).unwrap();
+        assert!(body.contains("<H1>502 ERROR</H1>"));
+        assert!(body.contains("Request ID: abc"));
+        assert_eq!(g.x_cache, XCache::Error);
+    }
+}

@@ -203,8 +203,10 @@ pub fn on_connect_error(ctx: &mut RequestContext, method: &str, mut e: Box<Error
     e
 }
 
-/// After an error on an established connection (read timeout, reset): GET and HEAD are retried up
-/// to the attempts setting, then fail over; other methods are not retried (§3).
+/// After an error on an established connection (read timeout, reset): GET and HEAD are retried on
+/// the same origin up to the attempts setting; then GET, HEAD and OPTIONS fail over to the group's
+/// secondary. Other methods are never retried, and neither is a request whose body could not be
+/// kept for a second try, nor an error of the viewer's side (spec/distribution.md §3–4).
 pub fn on_proxy_error(
     ctx: &mut RequestContext,
     method: &str,
@@ -217,8 +219,7 @@ pub fn on_proxy_error(
         e.set_retry(true);
         return e;
     }
-    let idempotent = matches!(method, "GET" | "HEAD");
-    if !idempotent || !retry_buffer_ok {
+    if e.esource() != &pingora::ErrorSource::Upstream || !retry_buffer_ok {
         e.set_retry(false);
         return e;
     }
@@ -226,7 +227,8 @@ pub fn on_proxy_error(
     let attempts = ctx
         .current_origin()
         .map_or(1, |o| o.connection.connection_attempts);
-    let retry = ctx.attempts < attempts || fail_over(ctx, method);
+    let retry_same = matches!(method, "GET" | "HEAD") && ctx.attempts < attempts;
+    let retry = retry_same || fail_over(ctx, method);
     e.set_retry(retry);
     e
 }
