@@ -1,0 +1,5 @@
+//! Event models shared by localfront's runtimes (`runtimes/js`, `runtimes/wasm`) and the proxy:
+//! the shapes CloudFront hands to edge code and the results it accepts back.
+
+pub mod cff;
+pub mod lambda_edge;
