@@ -1,0 +1,68 @@
+//! What a handler returns (spec/lambda-edge.md §3, §4): the request object it was given
+//! (changed or not), or a response object — told apart, as CloudFront does, by `status`.
+
+use serde::Serialize;
+
+use super::error::ValidationError;
+use super::event::{Cf, EventType, Request, Response};
+use super::validate::validate_result;
+
+/// A handler's result: the request to continue with, or a response (generated on request
+/// events, the changed response on response events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum HandlerResult {
+    /// Continue with this request (request events only).
+    Request(Request),
+    /// Answer with this response.
+    Response(Response),
+}
+
+impl From<Request> for HandlerResult {
+    fn from(r: Request) -> Self {
+        HandlerResult::Request(r)
+    }
+}
+
+impl From<Response> for HandlerResult {
+    fn from(r: Response) -> Self {
+        HandlerResult::Response(r)
+    }
+}
+
+/// Parses a handler's JSON result for a trigger of `event_type`, without validating values.
+///
+/// On request events an object with `status` is a generated response and anything else must
+/// be a request; response events must return a response.
+pub fn parse_result(event_type: EventType, json: &str) -> Result<HandlerResult, ValidationError> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| ValidationError::InvalidJson {
+            reason: e.to_string(),
+        })?;
+    let Some(object) = value.as_object() else {
+        return Err(ValidationError::InvalidShape {
+            reason: "expected a request or response object".into(),
+        });
+    };
+    if !event_type.is_request() || object.contains_key("status") {
+        serde_json::from_value(value)
+            .map(HandlerResult::Response)
+            .map_err(|e| ValidationError::InvalidShape {
+                reason: format!("response: {e}"),
+            })
+    } else {
+        serde_json::from_value(value)
+            .map(HandlerResult::Request)
+            .map_err(|e| ValidationError::InvalidShape {
+                reason: format!("request: {e}"),
+            })
+    }
+}
+
+/// Parses and validates a handler's JSON result against the event it answered: CloudFront's
+/// 502 `LambdaValidationError` whenever this returns an error (§7).
+pub fn check_result(event: &Cf, json: &str) -> Result<HandlerResult, ValidationError> {
+    let result = parse_result(event.config.event_type, json)?;
+    validate_result(event, &result)?;
+    Ok(result)
+}
