@@ -6,10 +6,13 @@
 
 mod error;
 pub mod model;
+pub mod policies;
 mod raw;
+mod raw_selection;
 mod schema;
 pub mod toml;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
+pub use policies::*;

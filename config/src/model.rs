@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::policies::{CachePolicy, OriginRequestPolicy};
+
 /// A whole, validated localfront configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -36,6 +38,10 @@ pub struct Server {
     pub threads: usize,
     /// Seconds to keep serving in-flight requests after SIGTERM.
     pub grace_period: Duration,
+    /// Memory the cache may hold; least valuable objects are evicted beyond it.
+    pub cache_max_bytes: usize,
+    /// Largest object the cache stores; larger ones are served but not cached.
+    pub cache_max_object_bytes: usize,
 }
 
 /// PEM certificate chain and private key files.
@@ -192,6 +198,34 @@ pub struct CacheBehavior {
     pub viewer_protocol_policy: ViewerProtocolPolicy,
     /// Methods allowed; others get 403.
     pub allowed_methods: AllowedMethods,
+    /// Methods whose responses are cached.
+    pub cached_methods: CachedMethods,
+    /// TTLs and cache key.
+    pub cache_policy: CachePolicy,
+    /// What is forwarded beyond the key; `None` forwards the key values only.
+    pub origin_request_policy: Option<OriginRequestPolicy>,
+    /// Compress objects at the edge (spec/distribution.md §10).
+    pub compress: bool,
+}
+
+/// The two method sets CloudFront caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachedMethods {
+    /// GET and HEAD.
+    GetHead,
+    /// GET, HEAD and OPTIONS.
+    GetHeadOptions,
+}
+
+impl CachedMethods {
+    /// Whether responses to `method` are cached.
+    pub fn caches(self, method: &str) -> bool {
+        match method {
+            "GET" | "HEAD" => true,
+            "OPTIONS" => self == Self::GetHeadOptions,
+            _ => false,
+        }
+    }
 }
 
 /// `viewer_protocol_policy` of a behavior (spec/distribution.md §9).

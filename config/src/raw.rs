@@ -8,12 +8,41 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::raw_selection::RawSelection;
+
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawConfig {
     pub server: Option<RawServer>,
     #[serde(default)]
     pub distributions: Vec<RawDistribution>,
+    #[serde(default)]
+    pub cache_policies: Vec<RawCachePolicy>,
+    #[serde(default)]
+    pub origin_request_policies: Vec<RawOriginRequestPolicy>,
+}
+
+/// `[[cache_policies]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCachePolicy {
+    pub name: Option<String>,
+    pub min_ttl: Option<i64>,
+    pub default_ttl: Option<i64>,
+    pub max_ttl: Option<i64>,
+    pub headers: Option<RawSelection>,
+    pub cookies: Option<RawSelection>,
+    pub query_strings: Option<RawSelection>,
+    pub enable_accept_encoding_gzip: Option<bool>,
+    pub enable_accept_encoding_brotli: Option<bool>,
+}
+
+/// `[[origin_request_policies]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawOriginRequestPolicy {
+    pub name: Option<String>,
+    pub headers: Option<RawSelection>,
+    pub cookies: Option<RawSelection>,
+    pub query_strings: Option<RawSelection>,
 }
 
 /// `[server]`.
@@ -28,6 +57,8 @@ pub struct RawServer {
     pub pop: Option<String>,
     pub threads: Option<i64>,
     pub grace_period: Option<i64>,
+    pub cache_max_bytes: Option<i64>,
+    pub cache_max_object_bytes: Option<i64>,
 }
 
 /// `[[distributions]]`.
@@ -94,6 +125,10 @@ pub struct RawCacheBehavior {
     pub target_origin_id: Option<String>,
     pub viewer_protocol_policy: Option<String>,
     pub allowed_methods: Option<Vec<String>>,
+    pub cached_methods: Option<Vec<String>>,
+    pub cache_policy: Option<String>,
+    pub origin_request_policy: Option<String>,
+    pub compress: Option<bool>,
 }
 
 /// `[[distributions.custom_error_responses]]`.

@@ -22,6 +22,8 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
             fields_of::<RawCacheBehavior>()
         }
         ["distributions", "custom_error_responses"] => fields_of::<RawCustomErrorResponse>(),
+        ["cache_policies"] => fields_of::<RawCachePolicy>(),
+        ["origin_request_policies"] => fields_of::<RawOriginRequestPolicy>(),
         _ => return None,
     })
 }

@@ -7,7 +7,8 @@
 //! |-----------------------------------------|---------------------------------------|---------------------------|
 //! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
 //! | viewer-request function                 | `request_filter`, after routing       | (CloudFront Functions)    |
-//! | cache lookup                            | `request_cache_filter` …              | (cache)                   |
+//! | cache lookup, key, coalescing           | `request_cache_filter`, `cache_key_callback` | `cache`            |
+//! | cache store decision, TTL               | `response_cache_filter`               | `cache`                   |
 //! | origin-request, origin fetch, attempts  | `upstream_peer`, `upstream_request_filter`, `fail_to_connect`, `error_while_proxy` | `origin_request` |
 //! | origin-response, failover               | `upstream_response_filter`            | `origin_response`         |
 //! | custom error response                   | `upstream_response_filter`, `fail_to_proxy` | `errors`            |
@@ -17,22 +18,30 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::SystemTime;
+
 use async_trait::async_trait;
 use bytes::Bytes;
+use pingora::cache::{CacheKey, CacheMeta, NoCacheReason, RespCacheable};
 use pingora::http::ResponseHeader;
 use pingora::prelude::HttpPeer;
+use pingora::proxy::{range_header_filter, RangeType};
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::{Error, ErrorType, Result};
 
+use crate::cache::EdgeCache;
 use crate::context::{RequestContext, XCache};
 use crate::snapshot::Snapshot;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
 use crate::stages::route::{self, ViewerRequest};
-use crate::stages::{origin_request, origin_response, viewer_response, Generated};
+use crate::stages::{cache, origin_request, origin_response, viewer_response, Generated};
 
 /// The error that carries a prepared custom error page from `upstream_response_filter` to
 /// `fail_to_proxy`, where pingora lets us write a response of our own.
 const CUSTOM_ERROR_RESPONSE: ErrorType = ErrorType::Custom("CustomErrorResponse");
+
+/// The most ranges one request may ask for (multipart responses beyond it are refused).
+const MAX_RANGES: usize = 200;
 
 /// localfront's edge: one `ProxyHttp` serving every distribution of a config snapshot.
 pub struct Edge {
@@ -40,17 +49,19 @@ pub struct Edge {
     https_port: Option<u16>,
     http_listen: SocketAddr,
     pages: PageClient,
+    cache: EdgeCache,
 }
 
 impl Edge {
-    /// An edge serving `snapshot`.
-    pub fn new(snapshot: Arc<Snapshot>) -> Self {
+    /// An edge serving `snapshot` with `cache`.
+    pub fn new(snapshot: Arc<Snapshot>, cache: EdgeCache) -> Self {
         let server = &snapshot.config.server;
         Self {
             https_port: server.https_listen.map(|a| a.port()),
             http_listen: server.http_listen,
             snapshot,
             pages: PageClient::new(),
+            cache,
         }
     }
 
@@ -168,6 +179,93 @@ impl ProxyHttp for Edge {
         Ok(false)
     }
 
+    fn request_cache_filter(&self, session: &mut Session, ctx: &mut RequestContext) -> Result<()> {
+        let Some(behavior) = ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior]) else {
+            return Ok(());
+        };
+        if !cache::uses_cache(behavior, session.req_header().method.as_str()) {
+            return Ok(());
+        }
+        ctx.cache_key = cache::primary_key(session.req_header(), ctx);
+        if ctx.cache_key.is_some() {
+            let c = &self.cache;
+            session
+                .cache
+                .enable(c.storage, Some(c.eviction), None, Some(c.lock), None);
+            session.cache.set_max_file_size_bytes(c.max_object_bytes);
+        }
+        Ok(())
+    }
+
+    fn cache_key_callback(&self, _session: &Session, ctx: &mut RequestContext) -> Result<CacheKey> {
+        match &ctx.cache_key {
+            Some(key) => Ok(CacheKey::new(key.as_str(), "")),
+            None => Error::e_explain(ErrorType::InternalError, "cache enabled without a key"),
+        }
+    }
+
+    fn response_cache_filter(
+        &self,
+        _session: &Session,
+        resp: &ResponseHeader,
+        ctx: &mut RequestContext,
+    ) -> Result<RespCacheable> {
+        let Some(d) = ctx.distribution() else {
+            return Ok(RespCacheable::Uncacheable(NoCacheReason::Custom(
+                "unrouted",
+            )));
+        };
+        let behavior = &d.cache_behaviors[ctx.behavior];
+        let rule = d
+            .custom_error_responses
+            .iter()
+            .find(|r| r.error_code == resp.status.as_u16());
+        let now = SystemTime::now();
+        Ok(match cache::keep(resp, &behavior.cache_policy, rule, now) {
+            cache::Keep::For {
+                ttl,
+                stale_while_revalidate,
+                stale_if_error,
+            } => RespCacheable::Cacheable(CacheMeta::new(
+                now + ttl,
+                now,
+                stale_while_revalidate,
+                stale_if_error,
+                resp.clone(),
+            )),
+            cache::Keep::No(reason) => RespCacheable::Uncacheable(NoCacheReason::Custom(reason)),
+        })
+    }
+
+    fn range_header_filter(
+        &self,
+        session: &mut Session,
+        resp: &mut ResponseHeader,
+        _ctx: &mut RequestContext,
+    ) -> RangeType {
+        let mut ranged = resp.clone();
+        let decision = range_header_filter(session.req_header(), &mut ranged, Some(MAX_RANGES));
+        let unsatisfiable = || {
+            let range = session
+                .req_header()
+                .headers
+                .get(http::header::RANGE)
+                .and_then(|v| v.to_str().ok());
+            let len = resp
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok());
+            matches!((range, len), (Some(r), Some(l)) if cache::range_unsatisfiable(r, l))
+        };
+        match decision {
+            RangeType::Invalid if !unsatisfiable() => RangeType::None,
+            other => {
+                *resp = ranged;
+                other
+            }
+        }
+    }
+
     async fn upstream_peer(
         &self,
         _session: &mut Session,
@@ -239,6 +337,7 @@ impl ProxyHttp for Edge {
         resp: &mut ResponseHeader,
         ctx: &mut RequestContext,
     ) -> Result<()> {
+        ctx.x_cache = cache::x_cache(&session.cache.phase(), resp.status.as_u16());
         // The viewer-response function runs here (not for ≥ 400 or generated responses).
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
     }

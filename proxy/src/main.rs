@@ -2,6 +2,7 @@
 //! server.
 
 mod admin;
+mod cache;
 mod context;
 mod demo;
 mod in_process;

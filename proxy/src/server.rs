@@ -11,6 +11,7 @@ use pingora::server::Server;
 use pingora::services::listening::Service;
 
 use crate::admin::Admin;
+use crate::cache::EdgeCache;
 use crate::lifecycle::Edge;
 use crate::snapshot::{random_hex, Snapshot};
 
@@ -65,10 +66,14 @@ pub fn build(config: Config) -> Result<Built, String> {
         None => None,
     };
 
+    let cache = EdgeCache::new(
+        config.server.cache_max_bytes,
+        config.server.cache_max_object_bytes,
+    );
     let snapshot = Arc::new(Snapshot::new(config, &socket_dir));
     let mut edge = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
-        Edge::new(snapshot),
+        Edge::new(snapshot, cache),
         "localfront edge",
     );
     edge.add_tcp(&http_listen);

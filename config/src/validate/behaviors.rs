@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
+use super::policies::Catalog;
 use super::{quoted, Checker};
 use crate::error::{did_you_mean, KeyPath};
 use crate::model::{
-    AllowedMethods, CacheBehavior, CustomErrorResponse, Origin, OriginGroup, ViewerProtocolPolicy,
+    AllowedMethods, CacheBehavior, CachedMethods, CustomErrorResponse, Origin, OriginGroup,
+    ViewerProtocolPolicy,
 };
 use crate::raw::{RawCacheBehavior, RawCustomErrorResponse};
 
@@ -13,13 +15,22 @@ use crate::raw::{RawCacheBehavior, RawCustomErrorResponse};
 const ERROR_CODES: &[i64] = &[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 const RESPONSE_CODES: &[i64] = &[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 
+/// The cache policy of a behavior that names none: the console's default for new behaviors.
+const DEFAULT_CACHE_POLICY: &str = "CachingOptimized";
+
+/// What a behavior may reference.
+pub(super) struct Targets<'a> {
+    pub origins: &'a [Origin],
+    pub groups: &'a [OriginGroup],
+    pub catalog: &'a Catalog,
+}
+
 /// Converts the ordered behaviors and appends the default behavior (pattern `*`) last.
 pub(super) fn convert(
     c: &mut Checker,
     raw: Vec<RawCacheBehavior>,
     default: Option<RawCacheBehavior>,
-    origins: &[Origin],
-    groups: &[OriginGroup],
+    targets: &Targets,
     distribution: &KeyPath,
 ) -> Vec<CacheBehavior> {
     let mut out = Vec::with_capacity(raw.len() + 1);
@@ -29,14 +40,7 @@ pub(super) fn convert(
         if let Some(p) = &pattern {
             check_pattern(c, p, &at.key("path_pattern"));
         }
-        out.push(behavior(
-            c,
-            b,
-            pattern.unwrap_or_default(),
-            origins,
-            groups,
-            &at,
-        ));
+        out.push(behavior(c, b, pattern.unwrap_or_default(), targets, &at));
     }
     let at = distribution.key("default_cache_behavior");
     match default {
@@ -49,7 +53,7 @@ pub(super) fn convert(
             if b.path_pattern.is_some() {
                 c.error(&at.key("path_pattern"), "the default cache behavior has no `path_pattern`: it matches `*`, after every other behavior");
             }
-            out.push(behavior(c, b, "*".to_owned(), origins, groups, &at));
+            out.push(behavior(c, b, "*".to_owned(), targets, &at));
         }
     }
     out
@@ -59,10 +63,10 @@ fn behavior(
     c: &mut Checker,
     b: RawCacheBehavior,
     path_pattern: String,
-    origins: &[Origin],
-    groups: &[OriginGroup],
+    targets: &Targets,
     at: &KeyPath,
 ) -> CacheBehavior {
+    let (origins, groups) = (targets.origins, targets.groups);
     let target_origin_id = c
         .required(b.target_origin_id, at, "target_origin_id")
         .unwrap_or_default();
@@ -94,11 +98,63 @@ fn behavior(
         None => AllowedMethods::GetHead,
         Some(m) => allowed_methods(c, &m, &at.key("allowed_methods")),
     };
+    let cached_methods = match b.cached_methods {
+        None => CachedMethods::GetHead,
+        Some(m) => cached_methods(c, &m, allowed_methods, &at.key("cached_methods")),
+    };
+    let policy_name = b.cache_policy.as_deref().unwrap_or(DEFAULT_CACHE_POLICY);
+    let cache_policy = targets
+        .catalog
+        .cache_policy(c, policy_name, &at.key("cache_policy"))
+        .unwrap_or_else(|| {
+            targets
+                .catalog
+                .cache_policy(c, DEFAULT_CACHE_POLICY, at)
+                .expect("managed policy")
+        });
+    let origin_request_policy = b.origin_request_policy.and_then(|name| {
+        targets
+            .catalog
+            .origin_request_policy(c, &name, &at.key("origin_request_policy"))
+    });
     CacheBehavior {
         path_pattern,
         target_origin_id,
         viewer_protocol_policy,
         allowed_methods,
+        cached_methods,
+        cache_policy,
+        origin_request_policy,
+        compress: b.compress.unwrap_or(false),
+    }
+}
+
+/// `["GET","HEAD"]` or `["GET","HEAD","OPTIONS"]`, within the allowed methods.
+fn cached_methods(
+    c: &mut Checker,
+    methods: &[String],
+    allowed: AllowedMethods,
+    at: &KeyPath,
+) -> CachedMethods {
+    let mut m: Vec<String> = methods.iter().map(|s| s.to_ascii_uppercase()).collect();
+    m.sort();
+    m.dedup();
+    match m.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["GET", "HEAD"] => CachedMethods::GetHead,
+        ["GET", "HEAD", "OPTIONS"] if allowed != AllowedMethods::GetHead => {
+            CachedMethods::GetHeadOptions
+        }
+        ["GET", "HEAD", "OPTIONS"] => {
+            c.error(at, "OPTIONS is cached but not in `allowed_methods`");
+            CachedMethods::GetHead
+        }
+        _ => {
+            c.error(
+                at,
+                "expected [\"GET\", \"HEAD\"] or [\"GET\", \"HEAD\", \"OPTIONS\"]",
+            );
+            CachedMethods::GetHead
+        }
     }
 }
 

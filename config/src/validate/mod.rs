@@ -3,6 +3,7 @@
 
 mod behaviors;
 mod origins;
+mod policies;
 mod server;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     };
     let root = KeyPath::default();
     let server = server::convert(&mut c, raw.server.unwrap_or_default(), &root.key("server"));
+    let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
     if raw.distributions.is_empty() {
         c.error(
             &root,
@@ -30,7 +32,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .distributions
         .into_iter()
         .enumerate()
-        .map(|(i, d)| distribution(&mut c, d, &root.key("distributions").index(i)))
+        .map(|(i, d)| distribution(&mut c, d, &catalog, &root.key("distributions").index(i)))
         .collect();
     check_hosts(&mut c, &distributions);
     if c.issues.is_empty() {
@@ -43,7 +45,12 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     }
 }
 
-fn distribution(c: &mut Checker, d: RawDistribution, at: &KeyPath) -> Distribution {
+fn distribution(
+    c: &mut Checker,
+    d: RawDistribution,
+    catalog: &policies::Catalog,
+    at: &KeyPath,
+) -> Distribution {
     let id = c.required(d.id, at, "id").unwrap_or_default();
     let domain_name = d
         .domain_name
@@ -65,8 +72,11 @@ fn distribution(c: &mut Checker, d: RawDistribution, at: &KeyPath) -> Distributi
         c,
         d.cache_behaviors,
         d.default_cache_behavior,
-        &origins,
-        &origin_groups,
+        &behaviors::Targets {
+            origins: &origins,
+            groups: &origin_groups,
+            catalog,
+        },
         at,
     );
     let custom_error_responses = behaviors::convert_error_responses(

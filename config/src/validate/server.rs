@@ -45,6 +45,20 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
             "add `https_listen = \"127.0.0.1:8443\"`",
         );
     }
+    let cache_max_bytes = c.ranged(
+        s.cache_max_bytes,
+        &at.key("cache_max_bytes"),
+        1 << 20,
+        1 << 40,
+        256 << 20,
+    );
+    let cache_max_object_bytes = c.ranged(
+        s.cache_max_object_bytes,
+        &at.key("cache_max_object_bytes"),
+        1,
+        cache_max_bytes,
+        (32 << 20).min(cache_max_bytes),
+    );
     let default_threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
     Server {
         http_listen,
@@ -61,6 +75,8 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
             300,
             5,
         ) as u64),
+        cache_max_bytes: cache_max_bytes as usize,
+        cache_max_object_bytes: cache_max_object_bytes as usize,
     }
 }
 

@@ -1,11 +1,13 @@
 //! CloudFront's request lifecycle, one stage per step (spec/distribution.md §1). Each stage takes
 //! plain data and returns a decision; `lifecycle.rs` maps pingora's phases onto them.
 
+pub mod cache;
 pub mod errors;
 pub mod origin_request;
 pub mod origin_response;
 pub mod route;
 pub mod viewer_response;
+pub mod viewer_values;
 
 use bytes::Bytes;
 

@@ -4,34 +4,47 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use localfront_config::{OriginKind, OriginProtocolPolicy};
+use localfront_config::{HeaderForwarding, OriginKind, OriginProtocolPolicy};
 use pingora::http::RequestHeader;
 use pingora::prelude::HttpPeer;
 use pingora::{Error, ErrorType, Result};
 
+use super::viewer_values::{cookies, either, select_cookies, select_query};
 use crate::context::{OriginChoice, RequestContext};
 use crate::snapshot::OriginAddress;
 
-/// Headers CloudFront removes from viewer requests before they reach the origin, unless a policy
-/// forwards them (spec/distribution.md §3). Origin request policies arrive with the cache issue;
-/// until then none of these is forwarded.
-const REMOVED_HEADERS: &[&str] = &[
-    "accept",
-    "accept-charset",
-    "accept-language",
-    "authorization",
-    "cookie",
+/// Viewer headers CloudFront never forwards, whatever the policies say: hop-by-hop and
+/// CloudFront-reserved names (spec/distribution.md §3 "removed by default").
+const NEVER_FORWARDED: &[&str] = &[
+    "connection",
+    "keep-alive",
     "expect",
-    "referer",
     "te",
     "trailer",
     "upgrade",
-    "x-forwarded-proto",
-    "x-http-method-override",
     "x-real-ip",
+    "x-forwarded-proto",
     "proxy-authorization",
     "proxy-connection",
     "proxy-authenticate",
+];
+
+/// Headers forwarded whatever the policies say: the request body's framing, and the range and
+/// validators — on cached requests pingora has already replaced the viewer's with its own for
+/// revalidation (RFC 9111 §4.3.1), and an uncached request keeps the viewer's.
+const ALWAYS_FORWARDED: &[&str] = &[
+    "content-length",
+    "content-type",
+    "content-encoding",
+    "transfer-encoding",
+    "range",
+    "if-range",
+    "if-none-match",
+    "if-modified-since",
+    "if-match",
+    "if-unmodified-since",
+    "via",
+    "x-forwarded-for",
 ];
 
 /// Picks the origin for the matched behavior: the origin itself, or the group's primary.
@@ -114,7 +127,9 @@ async fn resolve(name: &str) -> Result<IpAddr> {
     }
 }
 
-/// Rewrites the viewer request into the origin request (spec/distribution.md §3).
+/// Rewrites the viewer request into the origin request (spec/distribution.md §3, §5): only the
+/// viewer headers, cookies and query parameters that the cache policy keys on or the origin request
+/// policy forwards reach the origin — CloudFront's guard against unkeyed inputs.
 pub fn rewrite(
     req: &mut RequestHeader,
     ctx: &RequestContext,
@@ -123,36 +138,94 @@ pub fn rewrite(
     let (Some(d), Some(origin)) = (ctx.distribution(), ctx.current_origin()) else {
         return Error::e_explain(ErrorType::InternalError, "origin request before routing");
     };
-    for name in REMOVED_HEADERS {
-        req.remove_header(*name);
-    }
-    let hop_by_hop: Vec<String> = req
-        .headers
-        .keys()
-        .map(|n| n.as_str().to_owned())
-        .filter(|n| n.starts_with("x-edge-") || n == "keep-alive")
+    let behavior = &d.cache_behaviors[ctx.behavior];
+    let policy = &behavior.cache_policy;
+    let orp = behavior.origin_request_policy.as_ref();
+    let header_forwarded = |name: &str| {
+        policy.headers.selects(name)
+            || orp.is_some_and(|p| match &p.headers {
+                HeaderForwarding::Viewer(sel) => sel.selects(name),
+                HeaderForwarding::AllViewerAndCloudFront(_) => true,
+            })
+    };
+
+    // Query string and cookies: the selected ones only.
+    let query = select_query(req.uri.query(), |n| {
+        either(&policy.query_strings, orp.map(|p| &p.query_strings), n)
+    });
+    let all_cookies: Vec<(String, String)> = cookies(
+        req.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+    .into_iter()
+    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+    .collect();
+    let borrowed: Vec<(&str, &str)> = all_cookies
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    for name in hop_by_hop {
-        req.remove_header(&name);
+    let cookie = select_cookies(&borrowed, |n| {
+        either(&policy.cookies, orp.map(|p| &p.cookies), n)
+    });
+    let accept_encoding = super::cache::accept_encoding_key(req, policy);
+    let host_forwarded = header_forwarded("host");
+    let user_agent_forwarded = header_forwarded("user-agent");
+
+    let names: Vec<http::HeaderName> = req.headers.keys().cloned().collect();
+    for name in names {
+        let n = name.as_str();
+        let keep = ALWAYS_FORWARDED.contains(&n)
+            || (!NEVER_FORWARDED.contains(&n)
+                && !n.starts_with("x-edge-")
+                && !n.starts_with("cloudfront-")
+                && !matches!(n, "cookie" | "accept-encoding" | "x-amz-cf-id")
+                && header_forwarded(n));
+        if !keep {
+            req.remove_header(&name);
+        }
+    }
+    if let Some(cookie) = cookie {
+        req.insert_header(http::header::COOKIE, cookie)?;
+    } else {
+        req.remove_header(&http::header::COOKIE);
+    }
+    // Accept-Encoding: normalized when the policy caches compressed objects; otherwise an ordinary
+    // header (spec/distribution.md §5).
+    if policy.gzip || policy.brotli {
+        req.insert_header(
+            http::header::ACCEPT_ENCODING,
+            accept_encoding.unwrap_or("identity"),
+        )?;
+    } else if !header_forwarded("accept-encoding") {
+        req.remove_header(&http::header::ACCEPT_ENCODING);
+    }
+    if let Some(HeaderForwarding::AllViewerAndCloudFront(extra)) = orp.map(|p| &p.headers) {
+        add_cloudfront_headers(req, extra, ctx, viewer_ip)?;
     }
 
-    // Host = the origin's domain name; in-process origins are named by their id.
-    let host = match &origin.kind {
-        OriginKind::Custom(c) => c.domain_name.clone(),
-        OriginKind::S3(_) | OriginKind::Echo => origin.id.clone(),
-    };
-    req.insert_header(http::header::HOST, host)?;
-    req.insert_header(http::header::USER_AGENT, "Amazon CloudFront")?;
+    // Host = the origin's domain name unless the viewer's is forwarded; in-process origins are
+    // named by their id.
+    if !host_forwarded {
+        let host = match &origin.kind {
+            OriginKind::Custom(c) => c.domain_name.clone(),
+            OriginKind::S3(_) | OriginKind::Echo => origin.id.clone(),
+        };
+        req.insert_header(http::header::HOST, host)?;
+    }
+    if !user_agent_forwarded {
+        req.insert_header(http::header::USER_AGENT, "Amazon CloudFront")?;
+    }
 
     // Origin path prefix, then the default root object for `/` (spec/distribution.md §2–3).
-    let uri = &req.uri;
-    let mut path = uri.path().to_owned();
+    let mut path = req.uri.path().to_owned();
     if path == "/" {
         if let Some(root) = &d.default_root_object {
             path = format!("/{root}");
         }
     }
-    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
     let new_uri = format!("{}{path}{query}", origin.origin_path);
     req.set_uri(
         new_uri
@@ -160,7 +233,7 @@ pub fn rewrite(
             .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "origin URI", e))?,
     );
 
-    // X-Forwarded-For: the viewer's address appended (RFC 7239's de-facto predecessor).
+    // X-Forwarded-For: the viewer's address appended.
     if let Some(ip) = viewer_ip {
         let xff = match req
             .headers
@@ -187,6 +260,36 @@ pub fn rewrite(
     // Custom headers last: they overwrite viewer headers of the same name (spec/distribution.md §3).
     for (name, value) in &origin.custom_headers {
         req.insert_header(name.clone(), value)?;
+    }
+    Ok(())
+}
+
+/// The CloudFront headers an `all_viewer_and_whitelist_cloudfront` policy asks for, where localfront
+/// knows their value; the geolocation and device headers come with viewer-header configuration.
+fn add_cloudfront_headers(
+    req: &mut RequestHeader,
+    names: &[String],
+    ctx: &RequestContext,
+    viewer_ip: Option<IpAddr>,
+) -> Result<()> {
+    for name in names {
+        let value = match name.as_str() {
+            "cloudfront-forwarded-proto" => Some(if ctx.viewer_https {
+                "https".to_owned()
+            } else {
+                "http".to_owned()
+            }),
+            "cloudfront-viewer-address" => viewer_ip.map(|ip| ip.to_string()),
+            "cloudfront-viewer-http-version" => Some(match req.version {
+                http::Version::HTTP_2 => "2.0".to_owned(),
+                http::Version::HTTP_10 => "1.0".to_owned(),
+                _ => "1.1".to_owned(),
+            }),
+            _ => None,
+        };
+        if let Some(v) = value {
+            req.insert_header(name.clone(), v)?;
+        }
     }
     Ok(())
 }

@@ -2,11 +2,12 @@
 //! changes before the cache (spec/distribution.md §1 step 9, §4, §8). The origin-response
 //! Lambda@Edge hook runs here, for every status.
 
+use localfront_config::Selection;
 use pingora::http::ResponseHeader;
 use pingora::{Error, ErrorType, Result};
 
 use super::origin_request::fail_over;
-use crate::context::{RequestContext, XCache};
+use crate::context::RequestContext;
 
 /// Filters the origin's response header. Returns an error to retry on the secondary when the
 /// status is one the origin group fails over on.
@@ -24,15 +25,19 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
             return Err(e);
         }
     }
-    // `Trailer` and `Upgrade` never reach the viewer, nor does `Set-Cookie` while cookies are not
-    // forwarded (no policy forwards them until origin request policies exist).
+    // `Trailer` and `Upgrade` never reach the viewer, nor does `Set-Cookie` unless the behavior
+    // forwards cookies (spec/distribution.md §8).
     resp.remove_header("trailer");
     resp.remove_header("upgrade");
-    resp.remove_header("set-cookie");
-    ctx.x_cache = if status >= 400 {
-        XCache::Error
-    } else {
-        XCache::Miss
-    };
+    let cookies_forwarded = ctx.distribution().is_some_and(|d| {
+        let b = &d.cache_behaviors[ctx.behavior];
+        b.cache_policy.cookies != Selection::None
+            || b.origin_request_policy
+                .as_ref()
+                .is_some_and(|p| p.cookies != Selection::None)
+    });
+    if !cookies_forwarded {
+        resp.remove_header("set-cookie");
+    }
     Ok(())
 }
