@@ -28,6 +28,7 @@ pub struct Builder {
     tail: String,
     https: bool,
     full: Option<String>,
+    server: String,
 }
 
 impl Localfront {
@@ -138,6 +139,12 @@ impl Builder {
         self
     }
 
+    /// Extra `[server]` keys.
+    pub fn server(mut self, toml: &str) -> Self {
+        writeln!(self.server, "{toml}").unwrap();
+        self
+    }
+
     /// Also listen for HTTPS (with the generated dev certificate).
     pub fn https(mut self) -> Self {
         self.https = true;
@@ -162,6 +169,7 @@ impl Builder {
         if let Some(https) = https {
             writeln!(toml, "https_listen = \"{https}\"").unwrap();
         }
+        toml.push_str(&self.server);
         match self.full {
             Some(full) => toml.push_str(&full),
             None => write!(

@@ -1,0 +1,397 @@
+//! The edge cache: hits and misses, TTLs, revalidation, coalescing, error caching, keys and
+//! poisoning (spec/distribution.md §5–7, §11; hardening.md §2).
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::{Localfront, Reply, TestOrigin};
+
+async fn cached(origin: &TestOrigin, behavior: &str) -> Localfront {
+    Localfront::builder()
+        .origin("a", origin)
+        .default_behavior("a", behavior)
+        .start()
+        .await
+}
+
+#[tokio::test]
+async fn a_second_request_is_a_hit_with_age() {
+    let origin = TestOrigin::start(|r| {
+        Reply::new(200, format!("body {}", r.uri)).header("cache-control", "max-age=60")
+    })
+    .await;
+    let lf = cached(&origin, "").await;
+
+    let first = lf.get("/x").await;
+    assert_eq!(first.headers()["x-cache"], "Miss from cloudfront");
+    assert_eq!(first.text().await.unwrap(), "body /x");
+    let second = lf.get("/x").await;
+    assert_eq!(second.headers()["x-cache"], "Hit from cloudfront");
+    assert!(second.headers().contains_key("age"));
+    assert_eq!(second.text().await.unwrap(), "body /x");
+    assert_eq!(origin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn caching_disabled_always_goes_to_the_origin() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "x").header("cache-control", "max-age=60")).await;
+    let lf = cached(&origin, "cache_policy = \"CachingDisabled\"").await;
+
+    for _ in 0..3 {
+        assert_eq!(
+            lf.get("/x").await.headers()["x-cache"],
+            "Miss from cloudfront"
+        );
+    }
+    assert_eq!(origin.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn an_expired_object_is_revalidated_and_a_304_is_a_refresh_hit() {
+    let origin = TestOrigin::start(|r| {
+        if r.header("if-none-match") == "\"v1\"" {
+            Reply::new(304, "")
+                .header("etag", "\"v1\"")
+                .header("cache-control", "max-age=1")
+        } else {
+            Reply::new(200, "v1 body")
+                .header("etag", "\"v1\"")
+                .header("cache-control", "max-age=1")
+        }
+    })
+    .await;
+    let lf = cached(&origin, "cache_policy = \"UseOriginCacheControlHeaders\"").await;
+
+    assert_eq!(
+        lf.get("/x").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let res = lf.get("/x").await;
+    assert_eq!(res.headers()["x-cache"], "RefreshHit from cloudfront");
+    assert_eq!(res.headers()["etag"], "\"v1\"");
+    assert_eq!(res.text().await.unwrap(), "v1 body");
+    let reqs = origin.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].header("if-none-match"), "\"v1\"");
+}
+
+#[tokio::test]
+async fn viewer_conditional_requests_are_answered_from_cache() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, "body")
+            .header("etag", "\"e\"")
+            .header("cache-control", "max-age=60")
+    })
+    .await;
+    let lf = cached(&origin, "").await;
+
+    lf.get("/x").await;
+    let res = lf
+        .request("GET", "/x")
+        .header("if-none-match", "\"e\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(res.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(origin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_misses_for_one_key_cause_one_origin_fetch() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, "slow")
+            .header("cache-control", "max-age=60")
+            .delay(Duration::from_millis(500))
+    })
+    .await;
+    let lf = Arc::new(cached(&origin, "").await);
+
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let lf = lf.clone();
+            tokio::spawn(async move { lf.get("/same").await.text().await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), "slow");
+    }
+    assert_eq!(origin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn the_origins_ttl_is_clamped_by_the_policy() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "x").header("cache-control", "max-age=1")).await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "cache_policy = \"Min5\"")
+        .tail("[[cache_policies]]\nname = \"Min5\"\nmin_ttl = 5\ndefault_ttl = 10\nmax_ttl = 20")
+        .start()
+        .await;
+
+    lf.get("/x").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        lf.get("/x").await.headers()["x-cache"],
+        "Hit from cloudfront",
+        "min_ttl 5 beats max-age=1"
+    );
+    assert_eq!(origin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn no_store_is_cached_only_for_min_ttl() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "x").header("cache-control", "no-store")).await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .behavior(
+            "/zero/*",
+            "a",
+            "cache_policy = \"UseOriginCacheControlHeaders\"",
+        )
+        .default_behavior("a", "")
+        .start()
+        .await;
+
+    // CachingOptimized: MinTTL 1 keeps it a second despite no-store.
+    lf.get("/x").await;
+    assert_eq!(
+        lf.get("/x").await.headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+    // MinTTL 0: never stored.
+    lf.get("/zero/x").await;
+    assert_eq!(
+        lf.get("/zero/x").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+    assert_eq!(origin.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn errors_are_cached_for_the_error_caching_min_ttl() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let origin = TestOrigin::start(move |r| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        match r.uri.as_str() {
+            "/missing" => Reply::new(404, "nope"),
+            _ => Reply::new(403, "denied"),
+        }
+    })
+    .await;
+    let lf = cached(&origin, "").await;
+
+    for _ in 0..2 {
+        let res = lf.get("/missing").await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
+    }
+    // 403 without cache headers is not cached.
+    lf.get("/denied").await;
+    lf.get("/denied").await;
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn head_is_served_from_a_cached_get() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "0123456789").header("cache-control", "max-age=60"))
+            .await;
+    let lf = cached(&origin, "").await;
+
+    lf.get("/x").await;
+    let head = lf.request("HEAD", "/x").send().await.unwrap();
+    assert_eq!(head.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(head.headers()["content-length"], "10");
+    assert_eq!(origin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn ranges_are_served_from_cache() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "0123456789").header("cache-control", "max-age=60"))
+            .await;
+    let lf = cached(&origin, "").await;
+
+    lf.get("/x").await;
+    let res = lf
+        .request("GET", "/x")
+        .header("range", "bytes=2-4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.headers()["content-range"], "bytes 2-4/10");
+    assert_eq!(res.text().await.unwrap(), "234");
+    let res = lf
+        .request("GET", "/x")
+        .header("range", "bytes=5-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "an invalid range gets the whole object");
+    assert_eq!(origin.requests().len(), 1);
+    // The origin never saw a Range header: the whole object is cached.
+    assert_eq!(origin.requests()[0].header("range"), "");
+}
+
+#[tokio::test]
+async fn only_keyed_values_vary_the_object() {
+    let origin = TestOrigin::start(|r| {
+        Reply::new(200, format!("for {}", r.uri)).header("cache-control", "max-age=60")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .behavior(
+            "/q/*",
+            "a",
+            "cache_policy = \"UseOriginCacheControlHeaders-QueryStrings\"",
+        )
+        .default_behavior("a", "")
+        .start()
+        .await;
+
+    // CachingOptimized: the query string is neither keyed nor forwarded.
+    assert_eq!(lf.get("/p?a=1").await.text().await.unwrap(), "for /p");
+    assert_eq!(
+        lf.get("/p?a=2").await.headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+    // All query strings keyed: separate objects.
+    assert_eq!(
+        lf.get("/q/p?a=1").await.text().await.unwrap(),
+        "for /q/p?a=1"
+    );
+    assert_eq!(
+        lf.get("/q/p?a=2").await.text().await.unwrap(),
+        "for /q/p?a=2"
+    );
+    assert_eq!(
+        lf.get("/q/p?a=1").await.headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+}
+
+#[tokio::test]
+async fn an_unkeyed_header_or_cookie_neither_reaches_the_origin_nor_varies_the_object() {
+    let origin = TestOrigin::start(|r| {
+        let host = r.header("x-forwarded-host").to_owned();
+        Reply::new(200, format!("link to {host}")).header("cache-control", "max-age=60")
+    })
+    .await;
+    let lf = cached(&origin, "").await;
+
+    let poisoned = lf
+        .request("GET", "/page")
+        .header("x-forwarded-host", "evil.test")
+        .header("cookie", "admin=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(poisoned.text().await.unwrap(), "link to ");
+    let clean = lf.get("/page").await;
+    assert_eq!(clean.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(clean.text().await.unwrap(), "link to ");
+    assert!(origin.last_request().headers.get("cookie").is_none());
+}
+
+#[tokio::test]
+async fn responses_setting_cookies_are_never_stored() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, "x")
+            .header("cache-control", "max-age=60")
+            .header("set-cookie", "s=1")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .behavior("/fwd/*", "a", "origin_request_policy = \"AllViewer\"")
+        .default_behavior("a", "")
+        .start()
+        .await;
+
+    // Cookies not forwarded: Set-Cookie is stripped, so the object can be cached.
+    let res = lf.get("/x").await;
+    assert!(res.headers().get("set-cookie").is_none());
+    assert_eq!(
+        lf.get("/x").await.headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+    // Cookies forwarded: Set-Cookie reaches the viewer and the response is not stored.
+    assert_eq!(lf.get("/fwd/x").await.headers()["set-cookie"], "s=1");
+    assert_eq!(
+        lf.get("/fwd/x").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+}
+
+#[tokio::test]
+async fn objects_over_the_size_cap_are_served_but_not_stored() {
+    let origin = TestOrigin::start(|r| {
+        let size = if r.uri == "/big" { 4096 } else { 10 };
+        Reply::new(200, vec![b'x'; size]).header("cache-control", "max-age=60")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .server("cache_max_object_bytes = 1024")
+        .start()
+        .await;
+
+    assert_eq!(lf.get("/big").await.bytes().await.unwrap().len(), 4096);
+    assert_eq!(
+        lf.get("/big").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+    lf.get("/small").await;
+    assert_eq!(
+        lf.get("/small").await.headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+}
+
+#[tokio::test]
+async fn distributions_never_share_cache_entries() {
+    let one =
+        TestOrigin::start(|_| Reply::new(200, "one").header("cache-control", "max-age=60")).await;
+    let two =
+        TestOrigin::start(|_| Reply::new(200, "two").header("cache-control", "max-age=60")).await;
+    let dist = |id: &str, alias: &str, port: u16| {
+        format!(
+            "[[distributions]]\nid = \"{id}\"\naliases = [\"{alias}\"]\n[[distributions.origins]]\nid = \"o\"\ndomain_name = \"127.0.0.1\"\nhttp_port = {port}\n[distributions.default_cache_behavior]\ntarget_origin_id = \"o\"\n"
+        )
+    };
+    let lf = Localfront::builder()
+        .distributions_toml(
+            &(dist("E1", "one.test", one.port()) + &dist("E2", "two.test", two.port())),
+        )
+        .start()
+        .await;
+
+    let get = |host: &'static str| {
+        let lf = &lf;
+        async move {
+            lf.request("GET", "/same")
+                .header("host", host)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(get("one.test").await, "one");
+    assert_eq!(get("two.test").await, "two");
+    assert_eq!(get("one.test").await, "one");
+}
