@@ -395,3 +395,216 @@ async fn distributions_never_share_cache_entries() {
     assert_eq!(get("two.test").await, "two");
     assert_eq!(get("one.test").await, "one");
 }
+
+#[tokio::test]
+async fn an_expired_object_is_served_when_the_origin_fails() {
+    let fail = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failing = fail.clone();
+    let origin = TestOrigin::start(move |_| {
+        if failing.load(Ordering::SeqCst) {
+            Reply::new(503, "down")
+        } else {
+            Reply::new(200, "good").header("cache-control", "max-age=1")
+        }
+    })
+    .await;
+    let lf = cached(&origin, "cache_policy = \"UseOriginCacheControlHeaders\"").await;
+
+    lf.get("/x").await;
+    fail.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let res = lf.get("/x").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "good");
+    assert_eq!(
+        origin.requests().len(),
+        2,
+        "the origin was asked and failed"
+    );
+}
+
+#[tokio::test]
+async fn stale_if_error_zero_lets_the_origins_error_through() {
+    let fail = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failing = fail.clone();
+    let origin = TestOrigin::start(move |_| {
+        if failing.load(Ordering::SeqCst) {
+            Reply::new(503, "down")
+        } else {
+            Reply::new(200, "good").header("cache-control", "max-age=1, stale-if-error=0")
+        }
+    })
+    .await;
+    let lf = cached(&origin, "cache_policy = \"UseOriginCacheControlHeaders\"").await;
+
+    lf.get("/x").await;
+    fail.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(lf.get("/x").await.status(), 503);
+}
+
+#[tokio::test]
+async fn invalidation_removes_every_variant_of_the_paths() {
+    let origin = TestOrigin::start(|r| {
+        Reply::new(200, format!("v {}", r.uri)).header("cache-control", "max-age=600")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior(
+            "a",
+            "cache_policy = \"UseOriginCacheControlHeaders-QueryStrings\"",
+        )
+        .start()
+        .await;
+    for path in [
+        "/images/a.png?w=1",
+        "/images/a.png?w=2",
+        "/images/b/c.png",
+        "/index.html",
+        "/other",
+    ] {
+        lf.get(path).await;
+    }
+
+    let res = lf
+        .admin_request("POST", "/distributions/ETEST/invalidations")
+        .body(r#"{"paths": ["/images/*", "/index.html"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(answer["Invalidation"]["Status"], "Completed");
+    assert_eq!(answer["Invalidation"]["ObjectsRemoved"], 4);
+
+    for path in ["/images/a.png?w=1", "/images/b/c.png", "/index.html"] {
+        assert_eq!(
+            lf.get(path).await.headers()["x-cache"],
+            "Miss from cloudfront",
+            "{path}"
+        );
+    }
+    assert_eq!(
+        lf.get("/other").await.headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+}
+
+#[tokio::test]
+async fn bad_invalidations_are_refused() {
+    let origin = TestOrigin::named("a").await;
+    let lf = cached(&origin, "").await;
+
+    let post = |path: &'static str, body: &'static str| {
+        let lf = &lf;
+        async move {
+            lf.admin_request("POST", path)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        post("/distributions/ENOPE/invalidations", r#"{"paths":["/x"]}"#).await,
+        404
+    );
+    assert_eq!(
+        post(
+            "/distributions/ETEST/invalidations",
+            r#"{"paths":["/a/*/b"]}"#
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        post("/distributions/ETEST/invalidations", r#"{"paths":["x"]}"#).await,
+        400
+    );
+    assert_eq!(
+        post("/distributions/ETEST/invalidations", "not json").await,
+        400
+    );
+}
+
+#[tokio::test]
+async fn the_invalidate_command_calls_the_admin_api() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "x").header("cache-control", "max-age=600")).await;
+    let lf = cached(&origin, "").await;
+    lf.get("/doc").await;
+
+    let out = tokio::process::Command::new(support::localfront::binary())
+        .args([
+            "invalidate",
+            "--distribution",
+            "ETEST",
+            "--admin",
+            &lf.admin.to_string(),
+            "/doc",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Completed"));
+    assert_eq!(
+        lf.get("/doc").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+}
+
+#[tokio::test]
+async fn the_cache_stays_within_cache_max_bytes() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, vec![b'x'; 300 * 1024]).header("cache-control", "max-age=600")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .server("cache_max_bytes = 1048576")
+        .start()
+        .await;
+
+    for i in 0..10 {
+        lf.get(&format!("/obj{i}")).await.bytes().await.unwrap();
+    }
+    // Evicted objects are purged in the background, just after the response that evicted them.
+    let mut stats = lf.admin_json("/cache").await;
+    for _ in 0..50 {
+        if stats["bytes"].as_u64().unwrap() <= 1_048_576 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stats = lf.admin_json("/cache").await;
+    }
+    assert!(stats["bytes"].as_u64().unwrap() <= 1_048_576, "{stats}");
+    assert!(stats["objects"].as_u64().unwrap() >= 1, "{stats}");
+}
+
+#[tokio::test]
+async fn no_cache_bypasses_the_cache() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "x").header("cache-control", "max-age=600")).await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .arg("--no-cache")
+        .start()
+        .await;
+
+    lf.get("/x").await;
+    assert_eq!(
+        lf.get("/x").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+    assert_eq!(origin.requests().len(), 2);
+}

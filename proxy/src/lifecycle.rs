@@ -50,11 +50,12 @@ pub struct Edge {
     http_listen: SocketAddr,
     pages: PageClient,
     cache: EdgeCache,
+    caching: bool,
 }
 
 impl Edge {
-    /// An edge serving `snapshot` with `cache`.
-    pub fn new(snapshot: Arc<Snapshot>, cache: EdgeCache) -> Self {
+    /// An edge serving `snapshot` with `cache` (bypassed when `caching` is false).
+    pub fn new(snapshot: Arc<Snapshot>, cache: EdgeCache, caching: bool) -> Self {
         let server = &snapshot.config.server;
         Self {
             https_port: server.https_listen.map(|a| a.port()),
@@ -62,6 +63,7 @@ impl Edge {
             snapshot,
             pages: PageClient::new(),
             cache,
+            caching,
         }
     }
 
@@ -183,7 +185,7 @@ impl ProxyHttp for Edge {
         let Some(behavior) = ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior]) else {
             return Ok(());
         };
-        if !cache::uses_cache(behavior, session.req_header().method.as_str()) {
+        if !self.caching || !cache::uses_cache(behavior, session.req_header().method.as_str()) {
             return Ok(());
         }
         ctx.cache_key = cache::primary_key(session.req_header(), ctx);
@@ -384,6 +386,17 @@ impl ProxyHttp for Edge {
             error_code: status,
             can_reuse_downstream: false,
         }
+    }
+
+    fn should_serve_stale(
+        &self,
+        _session: &mut Session,
+        _ctx: &mut RequestContext,
+        error: Option<&Error>,
+    ) -> bool {
+        // Within the object's stale windows (checked by pingora): an unreachable origin or a 5xx
+        // gets the expired object (spec/distribution.md §6–7); `None` is stale-while-revalidate.
+        error.is_none_or(|e| e.esource() == &pingora::ErrorSource::Upstream)
     }
 
     fn suppress_error_log(&self, _session: &Session, _ctx: &RequestContext, e: &Error) -> bool {

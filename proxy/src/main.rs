@@ -6,6 +6,7 @@ mod cache;
 mod context;
 mod demo;
 mod in_process;
+mod invalidate;
 mod lifecycle;
 mod server;
 mod snapshot;
@@ -33,6 +34,24 @@ enum Command {
         /// The config file.
         #[arg(long, short)]
         config: Option<PathBuf>,
+        /// Bypass the cache: every request goes to the origin.
+        #[arg(long)]
+        no_cache: bool,
+    },
+    /// Invalidate cached paths in a running localfront (through its admin API).
+    Invalidate {
+        /// The distribution id.
+        #[arg(long)]
+        distribution: String,
+        /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
+        #[arg(long)]
+        admin: Option<std::net::SocketAddr>,
+        /// The config whose `admin_listen` to use (default: ./localfront.toml if present).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Paths: `/index.html`, or a prefix ending in `*` like `/images/*`.
+        #[arg(required = true)]
+        paths: Vec<String>,
     },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
@@ -52,7 +71,32 @@ fn main() -> ExitCode {
         .init();
     match Cli::parse().command {
         Command::Validate { files } => validate(&files),
-        Command::Serve { config } => serve(config),
+        Command::Invalidate {
+            distribution,
+            admin,
+            config,
+            paths,
+        } => {
+            let admin = admin.or_else(|| {
+                let file = config.unwrap_or_else(|| PathBuf::from("localfront.toml"));
+                localfront_config::toml::load(&file)
+                    .ok()?
+                    .server
+                    .admin_listen
+            });
+            let admin = admin.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9180)));
+            match invalidate::run(admin, &distribution, &paths) {
+                Ok(answer) => {
+                    println!("{answer}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("localfront invalidate: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Serve { config, no_cache } => serve(config, server::Options { no_cache }),
     }
 }
 
@@ -74,7 +118,7 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn serve(config: Option<PathBuf>) -> ExitCode {
+fn serve(config: Option<PathBuf>, options: server::Options) -> ExitCode {
     let default_file = Path::new("localfront.toml");
     let loaded: Result<(Config, String), String> = match config {
         Some(path) => localfront_config::toml::load(&path)
@@ -94,7 +138,7 @@ fn serve(config: Option<PathBuf>) -> ExitCode {
         }
     };
     print_urls(&config, &source);
-    let built = match server::build(config) {
+    let built = match server::build(config, options) {
         Ok(built) => built,
         Err(e) => {
             eprintln!("localfront: {e}");

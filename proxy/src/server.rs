@@ -23,8 +23,15 @@ pub struct Built {
     pub socket_dir: PathBuf,
 }
 
+/// Process options that are not part of the config file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Bypass the cache: every request goes to the origin (`serve --no-cache`).
+    pub no_cache: bool,
+}
+
 /// Builds every service for `config`.
-pub fn build(config: Config) -> Result<Built, String> {
+pub fn build(config: Config, options: Options) -> Result<Built, String> {
     let state_dir = config.server.state_dir.clone();
     std::fs::create_dir_all(&state_dir)
         .map_err(|e| format!("cannot create the state dir {}: {e}", state_dir.display()))?;
@@ -73,7 +80,7 @@ pub fn build(config: Config) -> Result<Built, String> {
     let snapshot = Arc::new(Snapshot::new(config, &socket_dir));
     let mut edge = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
-        Edge::new(snapshot, cache),
+        Edge::new(snapshot.clone(), cache, !options.no_cache),
         "localfront edge",
     );
     edge.add_tcp(&http_listen);
@@ -93,7 +100,7 @@ pub fn build(config: Config) -> Result<Built, String> {
     server.add_service(edge);
 
     if let Some(addr) = admin_listen {
-        let mut admin = Service::new("localfront admin".to_owned(), Admin);
+        let mut admin = Service::new("localfront admin".to_owned(), Admin::new(snapshot, cache));
         admin.add_tcp(&addr);
         server.add_service(admin);
     }

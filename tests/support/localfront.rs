@@ -29,6 +29,7 @@ pub struct Builder {
     https: bool,
     full: Option<String>,
     server: String,
+    args: Vec<String>,
 }
 
 impl Localfront {
@@ -54,6 +55,26 @@ impl Localfront {
         self.client.request(
             method.parse().unwrap(),
             format!("https://localhost:{}{path}", https.port()),
+        )
+    }
+
+    /// `GET` on the admin listener, as JSON.
+    pub async fn admin_json(&self, path: &str) -> serde_json::Value {
+        self.client
+            .get(format!("http://{}{path}", self.admin))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A request to the admin listener.
+    pub fn admin_request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(
+            method.parse().unwrap(),
+            format!("http://{}{path}", self.admin),
         )
     }
 
@@ -139,6 +160,12 @@ impl Builder {
         self
     }
 
+    /// An extra `localfront serve` argument (`--no-cache`).
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_owned());
+        self
+    }
+
     /// Extra `[server]` keys.
     pub fn server(mut self, toml: &str) -> Self {
         writeln!(self.server, "{toml}").unwrap();
@@ -181,7 +208,7 @@ impl Builder {
         }
         let config = dir.path().join("localfront.toml");
         std::fs::write(&config, &toml).unwrap();
-        let child = spawn(&config, dir.path());
+        let child = spawn(&config, dir.path(), &self.args);
         let mut lf = Localfront {
             child,
             http,
@@ -195,11 +222,12 @@ impl Builder {
     }
 }
 
-fn spawn(config: &Path, dir: &Path) -> Child {
+fn spawn(config: &Path, dir: &Path, args: &[String]) -> Child {
     let log = std::fs::File::create(dir.join("localfront.log")).unwrap();
     Command::new(binary())
         .args(["serve", "--config"])
         .arg(config)
+        .args(args)
         .current_dir(dir)
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())

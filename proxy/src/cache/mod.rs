@@ -21,7 +21,8 @@ const SHARDS: usize = 16;
 /// How long a request waits for another one fetching the same key before fetching itself.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The process-wide cache parts.
+/// The process-wide cache parts (references to leaked singletons, so copies share one cache).
+#[derive(Clone, Copy)]
 pub struct EdgeCache {
     /// The object store.
     pub storage: &'static MemoryStorage,

@@ -18,6 +18,12 @@ use crate::context::{RequestContext, XCache};
 /// ErrorCachingMinTTL when no custom error response sets one (spec/distribution.md §7).
 const DEFAULT_ERROR_TTL: Duration = Duration::from_secs(10);
 
+/// How long past its TTL an object may still be served when the origin fails, unless the origin
+/// set `stale-if-error` itself: CloudFront serves an expired object on a 5xx or an unreachable
+/// origin for as long as it still has it (spec/distribution.md §6–7); localfront bounds that at a
+/// year.
+const DEFAULT_STALE_IF_ERROR: u32 = 31_536_000;
+
 /// Whether this request goes through the cache: the behavior's policy can keep objects at all
 /// (`CachingDisabled` cannot, so it streams straight through) and the method is cached.
 pub fn uses_cache(behavior: &CacheBehavior, method: &str) -> bool {
@@ -149,10 +155,13 @@ pub fn keep(
     let status = resp.status.as_u16();
     let cc = CacheControl::from_resp_headers(resp);
     let origin_ttl = origin_ttl(resp, cc.as_ref(), now);
-    let (swr, sie) = cc.as_ref().map_or((0, 0), |cc| {
+    let (swr, sie) = cc.as_ref().map_or((0, DEFAULT_STALE_IF_ERROR), |cc| {
         (
             cc.stale_while_revalidate().ok().flatten().unwrap_or(0),
-            cc.stale_if_error().ok().flatten().unwrap_or(0),
+            cc.stale_if_error()
+                .ok()
+                .flatten()
+                .unwrap_or(DEFAULT_STALE_IF_ERROR),
         )
     });
     let keep = |ttl: Duration| {
