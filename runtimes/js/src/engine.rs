@@ -1,0 +1,191 @@
+//! One boa context per function and worker thread (issue 5 item 7): the CloudFront restrictions
+//! (§7: no `eval`/`Function` constructor, no timers, `Date` frozen at the start of the run, UTC),
+//! the builtins of `prelude.js`, the `cloudfront` module (2.0), then the function's code, compiled
+//! once; `handler` is looked up once.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use boa_engine::context::time::{Clock, JsInstant, StdClock};
+use boa_engine::context::HostHooks;
+use boa_engine::object::builtins::JsFunction;
+use boa_engine::property::{Attribute, PropertyDescriptor};
+use boa_engine::realm::Realm;
+use boa_engine::{
+    js_string, Context, JsNativeError, JsResult, JsString, JsValue, NativeFunction, Source,
+};
+
+use crate::budget::{self, Budgets};
+use crate::source::{JsRuntime, CLOUDFRONT_GLOBAL};
+use crate::{cloudfront_module, natives, run_state};
+
+const PRELUDE: &str = include_str!("prelude.js");
+
+thread_local! {
+    /// Milliseconds since the epoch that `Date` reports during the current run (§7).
+    static FROZEN_NOW_MS: Cell<Option<i64>> = const { Cell::new(None) };
+}
+
+/// Freezes `Date` at `ms` for the run starting on this thread (`None`: real time).
+pub(crate) fn freeze_date(ms: Option<i64>) {
+    FROZEN_NOW_MS.with(|c| c.set(ms));
+}
+
+/// `Date` reads the frozen start time of the run; monotonic time is real.
+struct FrozenClock(StdClock);
+
+impl Clock for FrozenClock {
+    fn now(&self) -> JsInstant {
+        self.0.now()
+    }
+
+    fn system_time_millis(&self) -> i64 {
+        FROZEN_NOW_MS
+            .with(Cell::get)
+            .unwrap_or_else(|| self.0.system_time_millis())
+    }
+}
+
+/// CloudFront's restrictions as boa host hooks.
+struct Hooks {
+    max_buffer: u64,
+}
+
+impl HostHooks for Hooks {
+    fn ensure_can_compile_strings(
+        &self,
+        _realm: Realm,
+        _parameters: &[JsString],
+        _body: &JsString,
+        _direct: bool,
+        _context: &mut Context,
+    ) -> JsResult<()> {
+        // §7: no eval, no Function constructor.
+        Err(JsNativeError::eval()
+            .with_message("Code generation from strings is not allowed in CloudFront Functions")
+            .into())
+    }
+
+    fn local_timezone_offset_seconds(&self, _unix_time_seconds: i64) -> i32 {
+        // CloudFront Functions run in UTC.
+        0
+    }
+
+    fn max_buffer_size(&self, _context: &mut Context) -> u64 {
+        self.max_buffer
+    }
+}
+
+/// A function ready to run on this thread.
+pub(crate) struct Loaded {
+    pub context: Context,
+    pub handler: JsFunction,
+    /// `request.rawQueryString` (2.0).
+    pub raw_query_string: Option<JsFunction>,
+}
+
+/// Why a function could not be loaded into a context.
+pub(crate) enum LoadError {
+    /// Top-level code threw, or `handler` is missing.
+    Js(String, String),
+    /// Top-level code exceeded a budget.
+    Limit(budget::Exceeded),
+}
+
+fn js_error(e: boa_engine::JsError, context: &mut Context) -> LoadError {
+    let (name, message) = crate::invoke::describe_error(e, context);
+    LoadError::Js(name, message)
+}
+
+/// Creates a context for `code` (prepared by `source.rs`) and evaluates it under `budgets`.
+pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<Loaded, LoadError> {
+    let hooks = Rc::new(Hooks {
+        max_buffer: budgets.max_memory as u64,
+    });
+    let mut context = Context::builder()
+        .host_hooks(hooks)
+        .clock(Rc::new(FrozenClock(StdClock::new())))
+        .build()
+        .map_err(|e| LoadError::Js("InternalError".into(), e.to_string()))?;
+    let context_ref = &mut context;
+    install_globals(context_ref, runtime).map_err(|e| js_error(e, context_ref))?;
+
+    budget::start(budgets);
+    let evaluated = context.eval(Source::from_bytes(code));
+    if let Some(exceeded) = budget::finish() {
+        return Err(LoadError::Limit(exceeded));
+    }
+    evaluated.map_err(|e| js_error(e, &mut context))?;
+
+    let handler = context
+        .global_object()
+        .get(js_string!("handler"), &mut context)
+        .map_err(|e| js_error(e, &mut context))?;
+    let handler = handler
+        .as_object()
+        .and_then(|o| JsFunction::from_object(o.clone()))
+        .ok_or_else(|| {
+            LoadError::Js(
+                "ReferenceError".into(),
+                "handler is not defined: a CloudFront Function needs a global `function handler(event)`".into(),
+            )
+        })?;
+    let raw_query_string = (runtime == JsRuntime::CloudfrontJs2).then(|| {
+        let f = NativeFunction::from_fn_ptr(raw_query_string);
+        boa_engine::object::FunctionObjectBuilder::new(context.realm(), f)
+            .name(js_string!("rawQueryString"))
+            .length(0)
+            .build()
+    });
+    Ok(Loaded {
+        context,
+        handler,
+        raw_query_string,
+    })
+}
+
+/// `request.rawQueryString()`: the raw query without `?`, `""` for a bare `?`, `undefined` without
+/// one (§4).
+fn raw_query_string(_: &JsValue, _: &[JsValue], _: &mut Context) -> JsResult<JsValue> {
+    Ok(run_state::with(|s| s.raw_query.clone())
+        .flatten()
+        .map_or(JsValue::undefined(), |q| JsString::from(q.as_str()).into()))
+}
+
+fn install_globals(context: &mut Context, runtime: JsRuntime) -> JsResult<()> {
+    let hidden = Attribute::empty();
+    let tick = NativeFunction::from_fn_ptr(budget::tick);
+    context.register_global_builtin_callable(js_string!("__lf_tick"), 0, tick)?;
+    // Make it immune to reassignment and deletion by the function.
+    let global = context.global_object();
+    let tick_fn = global.get(js_string!("__lf_tick"), context)?;
+    global.define_property_or_throw(
+        js_string!("__lf_tick"),
+        PropertyDescriptor::builder()
+            .value(tick_fn)
+            .writable(false)
+            .enumerable(false)
+            .configurable(false),
+        context,
+    )?;
+    if runtime == JsRuntime::CloudfrontJs2 {
+        let cf = cloudfront_module::object(context)?;
+        context.register_global_property(JsString::from(CLOUDFRONT_GLOBAL), cf, hidden)?;
+    }
+    let native = natives::object(context);
+    let prelude = context.eval(Source::from_bytes(PRELUDE))?;
+    let prelude = prelude
+        .as_object()
+        .and_then(|o| JsFunction::from_object(o.clone()))
+        .ok_or_else(|| JsNativeError::typ().with_message("prelude is not a function"))?;
+    let version = match runtime {
+        JsRuntime::CloudfrontJs1 => 1,
+        JsRuntime::CloudfrontJs2 => 2,
+    };
+    prelude.call(
+        &JsValue::undefined(),
+        &[native.into(), global.into(), JsValue::from(version)],
+        context,
+    )?;
+    Ok(())
+}

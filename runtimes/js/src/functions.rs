@@ -1,0 +1,236 @@
+//! The public entry point: a compiled set of functions, shared by every worker thread, and its
+//! invocation (issue 5 item 7). `Functions` is `Send + Sync` and cheap to clone; boa contexts are
+//! not, so each worker thread keeps its own contexts in a thread-local cache keyed by the set's
+//! generation and the function's name, created on first use (~220 µs) and reused (~µs per call).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use localfront_events::cff::{self, Output};
+
+use crate::budget::Budgets;
+use crate::engine::{self, LoadError, Loaded};
+use crate::error::{ExecutionError, FunctionError, LimitError, LimitKind, ValidationError};
+use crate::kvs::KeyValueStore;
+use crate::source::{self, FunctionSource, JsRuntime};
+use crate::throttle::{ThrottlePolicy, Throttles};
+
+/// `cf.edgeLocation` (§8): where the request is served.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EdgeLocation {
+    /// IATA-style code of the edge location, e.g. `LCL50`.
+    pub name: String,
+    /// The edge server's IP address.
+    pub server_ip: String,
+    /// The regional edge cache region, e.g. `us-east-1`.
+    pub region: String,
+}
+
+/// Per-invocation inputs besides the event.
+#[derive(Clone, Default)]
+pub struct InvokeOptions {
+    /// The function's KeyValueStore (§8), if one is associated.
+    pub kvs: Option<Arc<dyn KeyValueStore>>,
+    /// `cf.edgeLocation` on viewer-request.
+    pub edge_location: Option<EdgeLocation>,
+    /// The time `Date` reports during the run (§7); `None`: the run's start.
+    pub now: Option<SystemTime>,
+    /// TestFunction semantics (§11): no output validation.
+    pub test_mode: bool,
+    /// Lowercase upper-case header names instead of rejecting them (§4).
+    pub lenient_header_names: bool,
+    /// Throttle functions that keep exceeding their compute budget (§9).
+    pub strict_compute: bool,
+}
+
+/// A successful run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invocation {
+    /// The request or response the function returned, with origin changes (viewer-request).
+    pub output: Output,
+    /// `console.log` lines (10 KB per run, §9).
+    pub logs: Vec<String>,
+    /// 0–100: CPU time over the nominal compute budget (§9). ≥ 71 deserves a warning.
+    pub compute_utilization: u8,
+    /// CPU time the run took, event build and result reading included.
+    pub cpu_time: Duration,
+}
+
+struct Prepared {
+    runtime: JsRuntime,
+    code: Arc<str>,
+}
+
+struct Inner {
+    generation: u64,
+    functions: HashMap<String, Prepared>,
+    budgets: Budgets,
+    throttle_policy: ThrottlePolicy,
+    throttles: Throttles,
+}
+
+/// A validated, compiled set of CloudFront Functions.
+#[derive(Clone)]
+pub struct Functions {
+    inner: Arc<Inner>,
+}
+
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// Contexts kept per thread; beyond this the least recently used is dropped.
+const CACHE_SIZE: usize = 64;
+
+thread_local! {
+    static CACHE: RefCell<Vec<(u64, String, Loaded)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Functions {
+    /// Validates and compiles `sources` with default [`Budgets`]; every problem of every function
+    /// is reported.
+    pub fn new(sources: Vec<FunctionSource>) -> Result<Functions, Vec<ValidationError>> {
+        Self::with_budgets(sources, Budgets::default(), ThrottlePolicy::default())
+    }
+
+    /// As [`Functions::new`], with explicit budgets and throttling policy.
+    pub fn with_budgets(
+        sources: Vec<FunctionSource>,
+        budgets: Budgets,
+        throttle_policy: ThrottlePolicy,
+    ) -> Result<Functions, Vec<ValidationError>> {
+        let mut errors = Vec::new();
+        let mut functions = HashMap::new();
+        for s in &sources {
+            if functions.contains_key(&s.name) {
+                errors.push(ValidationError {
+                    function: s.name.clone(),
+                    line: None,
+                    column: None,
+                    message: "another function has the same name".to_owned(),
+                    logs: Vec::new(),
+                });
+                continue;
+            }
+            match source::prepare(s) {
+                Ok(code) => {
+                    // Load once now: top-level errors and a missing handler are load errors.
+                    if let Err(e) = engine::load(&code, s.runtime, &budgets) {
+                        errors.push(ValidationError {
+                            function: s.name.clone(),
+                            line: None,
+                            column: None,
+                            message: match e {
+                                LoadError::Js(name, message) => format!("{name}: {message}"),
+                                LoadError::Limit(x) => LimitError::from_exceeded(&s.name, x, &budgets, Vec::new())
+                                    .error_message(),
+                            },
+                            logs: Vec::new(),
+                        });
+                        continue;
+                    }
+                    functions.insert(
+                        s.name.clone(),
+                        Prepared {
+                            runtime: s.runtime,
+                            code: code.into(),
+                        },
+                    );
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Functions {
+            inner: Arc::new(Inner {
+                generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+                functions,
+                budgets,
+                throttle_policy,
+                throttles: Throttles::default(),
+            }),
+        })
+    }
+
+    /// The budgets every run gets.
+    pub fn budgets(&self) -> &Budgets {
+        &self.inner.budgets
+    }
+
+    /// Whether a function named `name` is in the set.
+    pub fn contains(&self, name: &str) -> bool {
+        self.inner.functions.contains_key(name)
+    }
+
+    /// Runs function `name` on `event` on this thread, reusing this thread's context for it.
+    pub fn invoke(
+        &self,
+        name: &str,
+        event: &cff::Event,
+        options: &InvokeOptions,
+    ) -> Result<Invocation, FunctionError> {
+        let inner = &*self.inner;
+        let Some(prepared) = inner.functions.get(name) else {
+            return Err(FunctionError::Validation(ValidationError {
+                function: name.to_owned(),
+                line: None,
+                column: None,
+                message: format!("no function named `{name}`"),
+                logs: Vec::new(),
+            }));
+        };
+        if options.strict_compute && inner.throttles.is_throttled(name) {
+            return Err(FunctionError::Limit(LimitError {
+                function: name.to_owned(),
+                kind: LimitKind::Throttled,
+                logs: Vec::new(),
+            }));
+        }
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let at = cache
+                .iter()
+                .position(|(g, n, _)| *g == inner.generation && n == name);
+            let mut entry = match at {
+                Some(at) => cache.remove(at),
+                None => {
+                    let loaded = engine::load(&prepared.code, prepared.runtime, &inner.budgets)
+                        .map_err(|e| load_failure(name, e, &inner.budgets))?;
+                    (inner.generation, name.to_owned(), loaded)
+                }
+            };
+            let result = crate::invoke::run(name, &mut entry.2, event, options, &inner.budgets);
+            // A run stopped by a budget may leave garbage or state behind: start afresh next time.
+            if !matches!(result, Err(FunctionError::Limit(_))) {
+                cache.push(entry);
+                if cache.len() > CACHE_SIZE {
+                    cache.remove(0);
+                }
+            }
+            let invocation = result?;
+            if options.strict_compute {
+                inner
+                    .throttles
+                    .record(name, invocation.compute_utilization, &inner.throttle_policy);
+            }
+            Ok(invocation)
+        })
+    }
+}
+
+fn load_failure(name: &str, e: LoadError, budgets: &Budgets) -> FunctionError {
+    match e {
+        LoadError::Js(error_name, message) => FunctionError::Execution(ExecutionError {
+            function: name.to_owned(),
+            name: error_name,
+            message,
+            logs: Vec::new(),
+        }),
+        LoadError::Limit(x) => {
+            FunctionError::Limit(LimitError::from_exceeded(name, x, budgets, Vec::new()))
+        }
+    }
+}

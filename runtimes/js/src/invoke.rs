@@ -1,0 +1,177 @@
+//! One run of a loaded function (issue 5 items 1, 5, 6): freeze `Date`, start the budgets, build the
+//! event natively, call `handler` (sync or `async`: promise jobs run to completion), read the
+//! result, stop the budgets, and turn what happened into an [`Invocation`] or a typed error.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use boa_engine::builtins::promise::PromiseState;
+use boa_engine::error::{EngineError, RuntimeLimitError};
+use boa_engine::object::builtins::JsPromise;
+use boa_engine::{js_string, Context, JsError, JsValue};
+use localfront_events::cff::{self, Output};
+
+use crate::budget::{self, Budgets, Exceeded};
+use crate::engine::{self, Loaded};
+use crate::error::{ExecutionError, FunctionError, LimitError, ValidationError};
+use crate::functions::{Invocation, InvokeOptions};
+use crate::output_js::{self, ReadError};
+use crate::run_state::{self, RunState};
+use crate::{event_js, validate_output};
+
+/// The error `name` and `message` of a JavaScript error (`Error: message` for thrown non-errors).
+pub(crate) fn describe_error(e: JsError, context: &mut Context) -> (String, String) {
+    if let Some(engine) = e.as_engine() {
+        return ("InternalError".to_owned(), engine.to_string());
+    }
+    let value = match e.into_opaque(context) {
+        Ok(v) => v,
+        Err(e) => return ("InternalError".to_owned(), e.to_string()),
+    };
+    if let Some(obj) = value.as_object() {
+        let mut read = |key| {
+            obj.get(key, context)
+                .ok()
+                .filter(|v| !v.is_undefined())
+                .and_then(|v| v.to_string(context).ok())
+                .map(|s| s.to_std_string_escaped())
+        };
+        let name = read(js_string!("name"));
+        let message = read(js_string!("message"));
+        if name.is_some() || message.is_some() {
+            return (
+                name.unwrap_or_else(|| "Error".to_owned()),
+                message.unwrap_or_default(),
+            );
+        }
+    }
+    let text = value
+        .to_string(context)
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_default();
+    ("Error".to_owned(), text)
+}
+
+/// What stopped a run before it produced a result.
+enum Failure {
+    Js(JsError),
+    Invalid(String),
+}
+
+fn call(
+    loaded: &mut Loaded,
+    event: &cff::Event,
+) -> Result<Output, Failure> {
+    let context = &mut loaded.context;
+    let event_obj =
+        event_js::build(event, loaded.raw_query_string.as_ref(), context).map_err(Failure::Js)?;
+    let value = loaded
+        .handler
+        .call(&JsValue::undefined(), &[event_obj.into()], context)
+        .map_err(Failure::Js)?;
+    let value = match value.as_object().and_then(|o| JsPromise::from_object(o.clone()).ok()) {
+        Some(promise) => {
+            context.run_jobs().map_err(Failure::Js)?;
+            match promise.state() {
+                PromiseState::Fulfilled(v) => v,
+                PromiseState::Rejected(reason) => return Err(Failure::Js(JsError::from_opaque(reason))),
+                PromiseState::Pending => {
+                    return Err(Failure::Invalid(
+                        "the handler's promise never settled".to_owned(),
+                    ))
+                }
+            }
+        }
+        None => value,
+    };
+    output_js::read(&value, event, context).map_err(|e| match e {
+        ReadError::Invalid(m) => Failure::Invalid(m),
+        ReadError::Js(e) => Failure::Js(e),
+    })
+}
+
+/// Runs `loaded` on `event`.
+pub(crate) fn run(
+    name: &str,
+    loaded: &mut Loaded,
+    event: &cff::Event,
+    options: &InvokeOptions,
+    budgets: &Budgets,
+) -> Result<Invocation, FunctionError> {
+    let now = options.now.unwrap_or_else(SystemTime::now);
+    let now_ms = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    engine::freeze_date(Some(now_ms));
+    run_state::begin(RunState {
+        event_type: event.event_type(),
+        logs: Vec::new(),
+        log_bytes: 0,
+        logs_truncated: false,
+        origin_changes: Vec::new(),
+        kvs: options.kvs.clone(),
+        edge_location: options.edge_location.clone(),
+        raw_query: event.request.raw_query.clone(),
+    });
+    let cpu_start = budget::start(budgets);
+    let result = call(loaded, event);
+    let exceeded = budget::finish();
+    let cpu_time = budget::thread_cpu_time().saturating_sub(cpu_start);
+    engine::freeze_date(None);
+    let state = run_state::end();
+    let (logs, origin_changes) = state.map_or_else(Default::default, |s| (s.logs, s.origin_changes));
+    let compute_utilization = budget::utilization(cpu_time, budgets);
+
+    let limit = |x: Exceeded, logs| {
+        FunctionError::Limit(LimitError::from_exceeded(name, x, budgets, logs))
+    };
+    let mut output = match result {
+        Ok(output) => output,
+        Err(Failure::Js(e)) => {
+            if let Some(x) = exceeded {
+                return Err(limit(x, logs));
+            }
+            if let Some(EngineError::RuntimeLimit(
+                RuntimeLimitError::Recursion | RuntimeLimitError::StackSize,
+            )) = e.as_engine()
+            {
+                return Err(limit(Exceeded::Stack, logs));
+            }
+            let (error_name, message) = describe_error(e, &mut loaded.context);
+            return Err(FunctionError::Execution(ExecutionError {
+                function: name.to_owned(),
+                name: error_name,
+                message,
+                logs,
+            }));
+        }
+        Err(Failure::Invalid(message)) => {
+            return Err(FunctionError::Validation(ValidationError {
+                function: name.to_owned(),
+                line: None,
+                column: None,
+                message,
+                logs,
+            }))
+        }
+    };
+    if let Output::Request(r) = &mut output {
+        r.origin_changes = origin_changes;
+    }
+    if !options.test_mode {
+        if let Err(message) = validate_output::validate(event, &mut output, options.lenient_header_names) {
+            return Err(FunctionError::Validation(ValidationError {
+                function: name.to_owned(),
+                line: None,
+                column: None,
+                message,
+                logs,
+            }));
+        }
+    }
+    Ok(Invocation {
+        output,
+        logs,
+        compute_utilization,
+        cpu_time,
+    })
+}

@@ -1,0 +1,299 @@
+//! Reads a function's result back into a [`cff::Output`] (§1, §3–§5): the request or a response,
+//! never the event; query string as object or string; body as `{data, encoding}` or a bare string;
+//! a modified `multiValue` wins over `value`, judged against the input event (the snapshot).
+
+use boa_engine::property::PropertyKey;
+use boa_engine::{Context, JsError, JsObject, JsValue};
+use localfront_events::cff::{
+    self, Body, BodyEncoding, EventType, Output, QueryString, RequestOutput, ResponseOutput,
+    SetCookie, SetCookieMap, ValueMap,
+};
+
+/// Why a result could not be read.
+pub(crate) enum ReadError {
+    /// The result does not have a valid shape (a validation error, §9).
+    Invalid(String),
+    /// A getter or conversion threw.
+    Js(JsError),
+}
+
+impl From<JsError> for ReadError {
+    fn from(e: JsError) -> Self {
+        ReadError::Js(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, ReadError>;
+
+fn invalid<T>(message: impl Into<String>) -> Result<T> {
+    Err(ReadError::Invalid(message.into()))
+}
+
+fn get(obj: &JsObject, name: &str, context: &mut Context) -> Result<JsValue> {
+    Ok(obj.get(PropertyKey::from(boa_engine::JsString::from(name)), context)?)
+}
+
+/// A primitive read as a string (numbers and booleans are converted); objects are invalid.
+fn string_of(value: &JsValue, what: &str, context: &mut Context) -> Result<String> {
+    if value.is_object() || value.is_undefined() || value.is_null() || value.is_symbol() {
+        return invalid(format!("{what} must be a string"));
+    }
+    Ok(value.to_string(context)?.to_std_string_escaped())
+}
+
+/// Own string keys in property order (maps built by functions have only enumerable ones).
+fn keys(obj: &JsObject, context: &mut Context) -> Result<Vec<String>> {
+    Ok(obj
+        .own_property_keys(context)?
+        .into_iter()
+        .filter(|k| !matches!(k, PropertyKey::Symbol(_)))
+        .map(|k| k.to_string())
+        .collect())
+}
+
+/// Reads `{ name: { value, multiValue? } }` against `original` (§3).
+fn value_map(value: &JsValue, what: &str, original: &ValueMap, context: &mut Context) -> Result<ValueMap> {
+    let Some(obj) = value.as_object() else {
+        if value.is_undefined() || value.is_null() {
+            return Ok(ValueMap::new());
+        }
+        return invalid(format!("{what} must be an object"));
+    };
+    let mut map = ValueMap::new();
+    for name in keys(&obj, context)? {
+        let entry = get(&obj, &name, context)?;
+        let Some(entry) = entry.as_object() else {
+            return invalid(format!("{what}.{name} must be an object like {{ value: \"…\" }}"));
+        };
+        let multi = get(&entry, "multiValue", context)?;
+        let multi = if multi.is_undefined() {
+            None
+        } else {
+            let Some(array) = multi.as_object() else {
+                return invalid(format!("{what}.{name}.multiValue must be an array"));
+            };
+            let len = get(&array, "length", context)?.to_length(context)?;
+            let mut values = Vec::new();
+            for i in 0..len {
+                let item = array.get(i, context)?;
+                let Some(item) = item.as_object() else {
+                    return invalid(format!("{what}.{name}.multiValue[{i}] must be {{ value }}"));
+                };
+                let v = get(&item, "value", context)?;
+                values.push(string_of(&v, &format!("{what}.{name}.multiValue[{i}].value"), context)?);
+            }
+            Some(values)
+        };
+        let value = get(&entry, "value", context)?;
+        let value = if value.is_undefined() {
+            None
+        } else {
+            Some(string_of(&value, &format!("{what}.{name}.value"), context)?)
+        };
+        let before = original.get(&name).map(|e| &e.values);
+        let values = match (multi, value, before) {
+            // A modified multiValue wins (§3).
+            (Some(m), _, Some(b)) if b.len() > 1 && &m == b => None,
+            (Some(m), _, _) if !m.is_empty() => Some(m),
+            (_, Some(v), Some(b)) => {
+                let mut b = b.clone();
+                b[0] = v;
+                Some(b)
+            }
+            (_, Some(v), None) => Some(vec![v]),
+            _ => None,
+        };
+        let values = match values {
+            Some(v) => v,
+            None => match before {
+                Some(b) => b.clone(),
+                None => continue,
+            },
+        };
+        map.set(name, values);
+    }
+    Ok(map)
+}
+
+fn set_cookie(obj: &JsObject, what: &str, context: &mut Context) -> Result<SetCookie> {
+    let value = get(obj, "value", context)?;
+    let attributes = get(obj, "attributes", context)?;
+    Ok(SetCookie {
+        value: string_of(&value, &format!("{what}.value"), context)?,
+        attributes: if attributes.is_undefined() || attributes.is_null() {
+            String::new()
+        } else {
+            string_of(&attributes, &format!("{what}.attributes"), context)?
+        },
+    })
+}
+
+fn set_cookie_map(value: &JsValue, original: &SetCookieMap, context: &mut Context) -> Result<SetCookieMap> {
+    let Some(obj) = value.as_object() else {
+        if value.is_undefined() || value.is_null() {
+            return Ok(SetCookieMap::new());
+        }
+        return invalid("response.cookies must be an object");
+    };
+    let mut map = SetCookieMap::new();
+    for name in keys(&obj, context)? {
+        let what = format!("response.cookies.{name}");
+        let entry = get(&obj, &name, context)?;
+        let Some(entry) = entry.as_object() else {
+            return invalid(format!("{what} must be an object like {{ value, attributes }}"));
+        };
+        let first = set_cookie(&entry, &what, context)?;
+        let multi = get(&entry, "multiValue", context)?;
+        let before = original.get(&name).map(|e| &e.values);
+        let values = match multi.as_object() {
+            Some(array) => {
+                let len = get(&array, "length", context)?.to_length(context)?;
+                let mut values = Vec::new();
+                for i in 0..len {
+                    let item = array.get(i, context)?;
+                    let Some(item) = item.as_object() else {
+                        return invalid(format!("{what}.multiValue[{i}] must be {{ value, attributes }}"));
+                    };
+                    values.push(set_cookie(&item, &format!("{what}.multiValue[{i}]"), context)?);
+                }
+                match before {
+                    Some(b) if b.len() > 1 && &values == b => {
+                        let mut b = b.clone();
+                        b[0] = first;
+                        b
+                    }
+                    _ if values.is_empty() => vec![first],
+                    _ => values,
+                }
+            }
+            None => match before {
+                Some(b) => {
+                    let mut b = b.clone();
+                    b[0] = first;
+                    b
+                }
+                None => vec![first],
+            },
+        };
+        map.set(name, values);
+    }
+    Ok(map)
+}
+
+fn body(value: &JsValue, context: &mut Context) -> Result<Option<Body>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if value.is_string() {
+        return Ok(Some(Body {
+            data: value.to_string(context)?.to_std_string_escaped(),
+            encoding: BodyEncoding::Text,
+        }));
+    }
+    let Some(obj) = value.as_object() else {
+        return invalid("response.body must be a string or { data, encoding }");
+    };
+    let data = get(&obj, "data", context)?;
+    let data = string_of(&data, "response.body.data", context)?;
+    let encoding = get(&obj, "encoding", context)?;
+    let encoding = if encoding.is_undefined() {
+        BodyEncoding::Text
+    } else {
+        match string_of(&encoding, "response.body.encoding", context)?.as_str() {
+            "text" => BodyEncoding::Text,
+            "base64" => BodyEncoding::Base64,
+            other => {
+                return invalid(format!(
+                    "response.body.encoding `{other}` must be \"text\" or \"base64\""
+                ))
+            }
+        }
+    };
+    Ok(Some(Body { data, encoding }))
+}
+
+fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<ResponseOutput> {
+    let status = get(obj, "statusCode", context)?;
+    let code = status.as_number().unwrap_or(f64::NAN);
+    if code.fract() != 0.0 || !(100.0..=599.0).contains(&code) {
+        return invalid(format!(
+            "response.statusCode must be an integer from 100 to 599, got {}",
+            status.display()
+        ));
+    }
+    let description = get(obj, "statusDescription", context)?;
+    let status_description = if description.is_undefined() || description.is_null() {
+        None
+    } else {
+        Some(string_of(&description, "response.statusDescription", context)?)
+    };
+    let (orig_headers, orig_cookies) = match &event.response {
+        Some(r) => (r.headers.clone(), r.cookies.clone()),
+        None => (ValueMap::new(), SetCookieMap::new()),
+    };
+    let headers = get(obj, "headers", context)?;
+    let cookies = get(obj, "cookies", context)?;
+    let body_value = get(obj, "body", context)?;
+    Ok(ResponseOutput {
+        status_code: code as u16,
+        status_description,
+        headers: value_map(&headers, "response.headers", &orig_headers, context)?,
+        cookies: set_cookie_map(&cookies, &orig_cookies, context)?,
+        body: body(&body_value, context)?,
+    })
+}
+
+fn request(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<RequestOutput> {
+    let r = &event.request;
+    let uri = get(obj, "uri", context)?;
+    let uri = string_of(&uri, "request.uri", context)?;
+    let qs = get(obj, "querystring", context)?;
+    let (querystring, querystring_changed) = if qs.is_string() {
+        let raw = qs.to_string(context)?.to_std_string_escaped();
+        // One leading `?` is stripped (§4, unconfirmed).
+        let raw = raw.strip_prefix('?').map_or(raw.clone(), str::to_owned);
+        let changed = Some(raw.as_str()) != r.raw_query.as_deref()
+            && !(raw.is_empty() && r.raw_query.is_none());
+        (QueryString::Raw(raw), changed)
+    } else {
+        let map = value_map(&qs, "request.querystring", &r.querystring, context)?;
+        let changed = map != r.querystring;
+        (QueryString::Map(map), changed)
+    };
+    let headers = get(obj, "headers", context)?;
+    let cookies = get(obj, "cookies", context)?;
+    Ok(RequestOutput {
+        // The only read-only request field (§1).
+        method: r.method.clone(),
+        uri,
+        querystring,
+        headers: value_map(&headers, "request.headers", &r.headers, context)?,
+        cookies: value_map(&cookies, "request.cookies", &r.cookies, context)?,
+        querystring_changed,
+        origin_changes: Vec::new(),
+    })
+}
+
+/// Reads the handler's result for `event`.
+pub(crate) fn read(value: &JsValue, event: &cff::Event, context: &mut Context) -> Result<Output> {
+    let Some(obj) = value.as_object() else {
+        return invalid(format!(
+            "the function returned {}: return event.request or a response object",
+            if value.is_undefined() { "undefined".to_owned() } else { value.type_of().to_string() }
+        ));
+    };
+    let has = |name: &str, context: &mut Context| -> Result<bool> {
+        Ok(obj.has_property(boa_engine::JsString::from(name), context)?)
+    };
+    if has("request", context)? && has("context", context)? {
+        return invalid("the function returned the whole event: return event.request or a response object");
+    }
+    let is_response = !get(&obj, "statusCode", context)?.is_undefined();
+    match (event.event_type(), is_response) {
+        (_, true) => Ok(Output::Response(response(&obj, event, context)?)),
+        (EventType::ViewerRequest, false) => Ok(Output::Request(request(&obj, event, context)?)),
+        (EventType::ViewerResponse, false) => {
+            invalid("a viewer-response function must return the response (an object with statusCode)")
+        }
+    }
+}
