@@ -608,3 +608,150 @@ async fn no_cache_bypasses_the_cache() {
     );
     assert_eq!(origin.requests().len(), 2);
 }
+
+mod compression {
+    use std::io::Read;
+
+    use super::support::{Localfront, Reply, TestOrigin};
+
+    const PAGE: &str = "<p>compress me</p>";
+
+    async fn start(origin: &TestOrigin) -> Localfront {
+        Localfront::builder()
+            .origin("a", origin)
+            .default_behavior("a", "compress = true")
+            .start()
+            .await
+    }
+
+    fn html(size: usize) -> Reply {
+        Reply::new(200, PAGE.repeat(size / PAGE.len()))
+            .header("content-type", "text/html; charset=utf-8")
+            .header("etag", "\"abc\"")
+            .header("cache-control", "max-age=60")
+    }
+
+    #[tokio::test]
+    async fn brotli_is_preferred_and_cached_per_encoding() {
+        let origin = TestOrigin::start(|_| html(5000)).await;
+        let lf = start(&origin).await;
+
+        let res = lf
+            .request("GET", "/p")
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-encoding"], "br");
+        assert_eq!(res.headers()["etag"], "W/\"abc\"");
+        assert!(res.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept-Encoding"));
+        let body = res.bytes().await.unwrap();
+        let mut plain = String::new();
+        brotli::Decompressor::new(&body[..], 4096)
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain.len(), PAGE.len() * (5000 / PAGE.len()));
+        // The origin was asked for br,gzip: the normalized Accept-Encoding.
+        assert_eq!(origin.last_request().header("accept-encoding"), "br,gzip");
+
+        let res = lf
+            .request("GET", "/p")
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        assert_eq!(
+            res.headers()["x-cache"],
+            "Miss from cloudfront",
+            "a separate object per encoding"
+        );
+        let body = res.bytes().await.unwrap();
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert!(plain.starts_with(PAGE));
+
+        let res = lf
+            .request("GET", "/p")
+            .header("accept-encoding", "br;q=1, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.headers()["x-cache"],
+            "Hit from cloudfront",
+            "same normalized value: br,gzip"
+        );
+        assert_eq!(res.headers()["content-encoding"], "br");
+    }
+
+    #[tokio::test]
+    async fn viewers_without_accept_encoding_get_identity() {
+        let origin = TestOrigin::start(|_| html(5000)).await;
+        let lf = start(&origin).await;
+
+        let res = lf.get("/p").await;
+        assert!(res.headers().get("content-encoding").is_none());
+        assert_eq!(res.headers()["etag"], "\"abc\"");
+        assert_eq!(origin.last_request().header("accept-encoding"), "identity");
+    }
+
+    #[tokio::test]
+    async fn small_or_unlisted_or_already_encoded_bodies_are_left_alone() {
+        let origin = TestOrigin::start(|r| match r.uri.as_str() {
+            "/small" => html(500),
+            "/image" => Reply::new(200, vec![0u8; 5000])
+                .header("content-type", "image/png")
+                .header("cache-control", "max-age=60"),
+            _ => Reply::new(200, vec![1u8; 5000])
+                .header("content-type", "text/html")
+                .header("content-encoding", "gzip")
+                .header("cache-control", "max-age=60"),
+        })
+        .await;
+        let lf = start(&origin).await;
+
+        for (path, encoding) in [
+            ("/small", None),
+            ("/image", None),
+            ("/encoded", Some("gzip")),
+        ] {
+            let res = lf
+                .request("GET", path)
+                .header("accept-encoding", "br, gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().unwrap()),
+                encoding,
+                "{path}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn without_compress_nothing_is_compressed() {
+        let origin = TestOrigin::start(|_| html(5000)).await;
+        let lf = Localfront::builder()
+            .origin("a", &origin)
+            .default_behavior("a", "")
+            .start()
+            .await;
+
+        let res = lf
+            .request("GET", "/p")
+            .header("accept-encoding", "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().get("content-encoding").is_none());
+    }
+}

@@ -7,6 +7,7 @@ use localfront_config::{Distribution, Origin};
 use pingora::http::ResponseHeader;
 
 use crate::snapshot::Snapshot;
+use crate::stages::compress::Compressor;
 
 /// What CloudFront reports in `X-Cache` (spec/distribution.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,10 @@ pub struct RequestContext {
     pub replacement: Option<(ResponseHeader, Bytes)>,
     /// The primary cache key, when the request uses the cache.
     pub cache_key: Option<String>,
+    /// The `Accept-Encoding` sent to the origin (normalized by the cache policy).
+    pub origin_accept_encoding: Option<String>,
+    /// Edge compression of the origin's body, when it applies.
+    pub compressor: Option<Compressor>,
 }
 
 /// The origin a request is being sent to.
@@ -91,6 +96,8 @@ impl RequestContext {
             x_cache: XCache::Miss,
             replacement: None,
             cache_key: None,
+            origin_accept_encoding: None,
+            compressor: None,
         }
     }
 

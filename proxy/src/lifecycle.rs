@@ -34,7 +34,7 @@ use crate::context::{RequestContext, XCache};
 use crate::snapshot::Snapshot;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
 use crate::stages::route::{self, ViewerRequest};
-use crate::stages::{cache, origin_request, origin_response, viewer_response, Generated};
+use crate::stages::{cache, compress, origin_request, origin_response, viewer_response, Generated};
 
 /// The error that carries a prepared custom error page from `upstream_response_filter` to
 /// `fail_to_proxy`, where pingora lets us write a response of our own.
@@ -286,7 +286,13 @@ impl ProxyHttp for Edge {
             .client_addr()
             .and_then(|a| a.as_inet())
             .map(|a| a.ip());
-        origin_request::rewrite(req, ctx, viewer_ip)
+        origin_request::rewrite(req, ctx, viewer_ip)?;
+        ctx.origin_accept_encoding = req
+            .headers
+            .get(http::header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(())
     }
 
     fn fail_to_connect(
@@ -330,7 +336,33 @@ impl ProxyHttp for Edge {
             ctx.replacement = Some(page);
             return Error::e_explain(CUSTOM_ERROR_RESPONSE, "serving the custom error page");
         }
+        // Compression happens before the cache stores the object (spec/distribution.md §10).
+        if let (Some(_), Some(d)) = (&ctx.cache_key, ctx.distribution()) {
+            let behavior = &d.cache_behaviors[ctx.behavior];
+            ctx.compressor = compress::start(
+                behavior,
+                session.req_header(),
+                ctx.origin_accept_encoding.as_deref(),
+                resp,
+            )?;
+        }
         Ok(())
+    }
+
+    fn upstream_response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        end_of_stream: bool,
+        ctx: &mut RequestContext,
+    ) -> Result<Option<std::time::Duration>> {
+        if let Some(compressor) = ctx.compressor.as_mut() {
+            let out = compressor
+                .feed(body.as_ref(), end_of_stream)
+                .map_err(|e| Error::because(ErrorType::InternalError, "edge compression", e))?;
+            *body = (!out.is_empty()).then_some(out);
+        }
+        Ok(None)
     }
 
     async fn response_filter(

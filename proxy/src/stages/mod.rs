@@ -2,6 +2,7 @@
 //! plain data and returns a decision; `lifecycle.rs` maps pingora's phases onto them.
 
 pub mod cache;
+pub mod compress;
 pub mod errors;
 pub mod origin_request;
 pub mod origin_response;
