@@ -124,7 +124,9 @@ fn exceed(kind: Exceeded) -> boa_engine::JsError {
 }
 
 fn memory_used(meter: &Meter) -> usize {
-    alloc::thread_net_bytes().saturating_sub(meter.memory_start).max(0) as usize
+    alloc::thread_net_bytes()
+        .saturating_sub(meter.memory_start)
+        .max(0) as usize
 }
 
 /// The check behind `__lf_tick()`: `Ok(true)` within budget, else the uncatchable limit error.

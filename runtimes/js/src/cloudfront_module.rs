@@ -18,12 +18,10 @@ use crate::run_state;
 
 /// Builds the module object bound by `import cf from 'cloudfront'`.
 pub(crate) fn object(context: &mut Context) -> JsResult<JsObject> {
-    let edge_getter = FunctionObjectBuilder::new(
-        context.realm(),
-        NativeFunction::from_fn_ptr(edge_location),
-    )
-    .name(js_string!("get edgeLocation"))
-    .build();
+    let edge_getter =
+        FunctionObjectBuilder::new(context.realm(), NativeFunction::from_fn_ptr(edge_location))
+            .name(js_string!("get edgeLocation"))
+            .build();
     let mut init = ObjectInitializer::new(context);
     init.function(NativeFunction::from_fn_ptr(kvs), js_string!("kvs"), 1)
         .function(
@@ -59,7 +57,11 @@ fn arg(args: &[JsValue], i: usize) -> JsValue {
 fn kvs(_: &JsValue, _: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
     let mut init = ObjectInitializer::new(context);
     init.function(NativeFunction::from_fn_ptr(kvs_get), js_string!("get"), 2)
-        .function(NativeFunction::from_fn_ptr(kvs_exists), js_string!("exists"), 1)
+        .function(
+            NativeFunction::from_fn_ptr(kvs_exists),
+            js_string!("exists"),
+            1,
+        )
         .function(NativeFunction::from_fn_ptr(kvs_meta), js_string!("meta"), 0);
     Ok(init.build().into())
 }
@@ -104,27 +106,31 @@ fn kvs_get(_: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsV
             "string" => Ok(JsString::from(value.as_str()).into()),
             "json" => {
                 let json: Value = serde_json::from_str(&value).map_err(|e| {
-                    JsNativeError::syntax().with_message(format!("value of key {key} is not JSON: {e}"))
+                    JsNativeError::syntax()
+                        .with_message(format!("value of key {key} is not JSON: {e}"))
                 })?;
                 JsValue::from_json(&json, context)
             }
             "bytes" => {
                 let bytes = crate::natives::bytes_value(value.as_bytes(), context)?;
-                let buffer = context
-                    .global_object()
-                    .get(js_string!("Buffer"), context)?;
+                let buffer = context.global_object().get(js_string!("Buffer"), context)?;
                 let from = buffer
                     .as_object()
                     .map(|b| b.get(js_string!("from"), context))
                     .transpose()?
-                    .and_then(|f| f.as_object().and_then(|o| JsFunction::from_object(o.clone())));
+                    .and_then(|f| {
+                        f.as_object()
+                            .and_then(|o| JsFunction::from_object(o.clone()))
+                    });
                 match from {
                     Some(from) => from.call(&buffer, &[bytes], context),
                     None => Ok(bytes),
                 }
             }
             other => Err(JsNativeError::typ()
-                .with_message(format!("unknown format `{other}`: use string, json or bytes"))
+                .with_message(format!(
+                    "unknown format `{other}`: use string, json or bytes"
+                ))
                 .into()),
         }
     })();
@@ -161,7 +167,11 @@ fn kvs_meta(_: &JsValue, _: &[JsValue], context: &mut Context) -> JsResult<JsVal
             JsString::from(iso8601(meta.last_updated_date_time).as_str()),
             Attribute::all(),
         )
-        .property(js_string!("keyCount"), meta.key_count as f64, Attribute::all());
+        .property(
+            js_string!("keyCount"),
+            meta.key_count as f64,
+            Attribute::all(),
+        );
         JsValue::from(init.build())
     });
     settle(result, context)
@@ -180,7 +190,9 @@ fn record(helper: &str, change: OriginChange) -> JsResult<JsValue> {
         Ok(JsValue::undefined())
     } else {
         Err(JsNativeError::error()
-            .with_message(format!("cf.{helper}() can only be used in a viewer-request function, while it runs"))
+            .with_message(format!(
+                "cf.{helper}() can only be used in a viewer-request function, while it runs"
+            ))
             .into())
     }
 }
@@ -200,12 +212,14 @@ fn type_error(helper: &str, e: impl std::fmt::Display) -> JsError {
         .into()
 }
 
-fn update_request_origin(_: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
+fn update_request_origin(
+    _: &JsValue,
+    args: &[JsValue],
+    context: &mut Context,
+) -> JsResult<JsValue> {
     const H: &str = "updateRequestOrigin";
     let mut json = json_arg(H, &arg(args, 0), context)?;
-    let headers = json
-        .as_object_mut()
-        .and_then(|o| o.remove("customHeaders"));
+    let headers = json.as_object_mut().and_then(|o| o.remove("customHeaders"));
     let mut update: OriginUpdate = serde_json::from_value(json).map_err(|e| type_error(H, e))?;
     if let Some(headers) = headers {
         let Value::Object(map) = headers else {
@@ -214,7 +228,10 @@ fn update_request_origin(_: &JsValue, args: &[JsValue], context: &mut Context) -
         let mut pairs = Vec::new();
         for (name, value) in map {
             let Value::String(value) = value else {
-                return Err(type_error(H, format!("customHeaders.{name} must be a string")));
+                return Err(type_error(
+                    H,
+                    format!("customHeaders.{name} must be a string"),
+                ));
             };
             pairs.push((name, value));
         }
@@ -256,7 +273,10 @@ fn create_request_origin_group(
                 .ok_or_else(|| type_error(H, "each originIds entry needs a string originId"))
         })
         .collect::<JsResult<Vec<_>>>()?;
-    let failover_status_codes = match json.get("failoverCriteria").and_then(|f| f.get("statusCodes")) {
+    let failover_status_codes = match json
+        .get("failoverCriteria")
+        .and_then(|f| f.get("statusCodes"))
+    {
         None => Vec::new(),
         Some(codes) => codes
             .as_array()
@@ -293,13 +313,21 @@ fn edge_location(_: &JsValue, _: &[JsValue], context: &mut Context) -> JsResult<
     .flatten();
     let mut init = ObjectInitializer::new(context);
     if let Some(l) = location {
-        init.property(js_string!("name"), JsString::from(l.name.as_str()), Attribute::all())
-            .property(
-                js_string!("serverIp"),
-                JsString::from(l.server_ip.as_str()),
-                Attribute::all(),
-            )
-            .property(js_string!("region"), JsString::from(l.region.as_str()), Attribute::all());
+        init.property(
+            js_string!("name"),
+            JsString::from(l.name.as_str()),
+            Attribute::all(),
+        )
+        .property(
+            js_string!("serverIp"),
+            JsString::from(l.server_ip.as_str()),
+            Attribute::all(),
+        )
+        .property(
+            js_string!("region"),
+            JsString::from(l.region.as_str()),
+            Attribute::all(),
+        );
     }
     Ok(init.build().into())
 }

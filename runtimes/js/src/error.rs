@@ -50,12 +50,7 @@ pub struct ExecutionError {
 
 impl fmt::Display for ExecutionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "function `{}`: {}",
-            self.function,
-            self.error_message()
-        )
+        write!(f, "function `{}`: {}", self.function, self.error_message())
     }
 }
 

@@ -60,7 +60,9 @@ fn set_cookie_map(map: &SetCookieMap, context: &mut Context) -> JsObject {
                 .map(|c| set_cookie(&c.value, &c.attributes, context).into())
                 .collect();
             let array = JsArray::from_iter(items, context);
-            first.set(js_string!("multiValue"), array, false, context).ok();
+            first
+                .set(js_string!("multiValue"), array, false, context)
+                .ok();
         }
         entries.push((JsString::from(e.name.as_str()), first));
     }

@@ -123,8 +123,10 @@ impl Functions {
                             column: None,
                             message: match e {
                                 LoadError::Js(name, message) => format!("{name}: {message}"),
-                                LoadError::Limit(x) => LimitError::from_exceeded(&s.name, x, &budgets, Vec::new())
-                                    .error_message(),
+                                LoadError::Limit(x) => {
+                                    LimitError::from_exceeded(&s.name, x, &budgets, Vec::new())
+                                        .error_message()
+                                }
                             },
                             logs: Vec::new(),
                         });
@@ -212,9 +214,11 @@ impl Functions {
             }
             let invocation = result?;
             if options.strict_compute {
-                inner
-                    .throttles
-                    .record(name, invocation.compute_utilization, &inner.throttle_policy);
+                inner.throttles.record(
+                    name,
+                    invocation.compute_utilization,
+                    &inner.throttle_policy,
+                );
             }
             Ok(invocation)
         })

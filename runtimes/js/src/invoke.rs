@@ -57,10 +57,7 @@ enum Failure {
     Invalid(String),
 }
 
-fn call(
-    loaded: &mut Loaded,
-    event: &cff::Event,
-) -> Result<Output, Failure> {
+fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     let context = &mut loaded.context;
     let event_obj =
         event_js::build(event, loaded.raw_query_string.as_ref(), context).map_err(Failure::Js)?;
@@ -68,12 +65,17 @@ fn call(
         .handler
         .call(&JsValue::undefined(), &[event_obj.into()], context)
         .map_err(Failure::Js)?;
-    let value = match value.as_object().and_then(|o| JsPromise::from_object(o.clone()).ok()) {
+    let value = match value
+        .as_object()
+        .and_then(|o| JsPromise::from_object(o.clone()).ok())
+    {
         Some(promise) => {
             context.run_jobs().map_err(Failure::Js)?;
             match promise.state() {
                 PromiseState::Fulfilled(v) => v,
-                PromiseState::Rejected(reason) => return Err(Failure::Js(JsError::from_opaque(reason))),
+                PromiseState::Rejected(reason) => {
+                    return Err(Failure::Js(JsError::from_opaque(reason)))
+                }
                 PromiseState::Pending => {
                     return Err(Failure::Invalid(
                         "the handler's promise never settled".to_owned(),
@@ -118,12 +120,12 @@ pub(crate) fn run(
     let cpu_time = budget::thread_cpu_time().saturating_sub(cpu_start);
     engine::freeze_date(None);
     let state = run_state::end();
-    let (logs, origin_changes) = state.map_or_else(Default::default, |s| (s.logs, s.origin_changes));
+    let (logs, origin_changes) =
+        state.map_or_else(Default::default, |s| (s.logs, s.origin_changes));
     let compute_utilization = budget::utilization(cpu_time, budgets);
 
-    let limit = |x: Exceeded, logs| {
-        FunctionError::Limit(LimitError::from_exceeded(name, x, budgets, logs))
-    };
+    let limit =
+        |x: Exceeded, logs| FunctionError::Limit(LimitError::from_exceeded(name, x, budgets, logs));
     let mut output = match result {
         Ok(output) => output,
         Err(Failure::Js(e)) => {
@@ -158,7 +160,9 @@ pub(crate) fn run(
         r.origin_changes = origin_changes;
     }
     if !options.test_mode {
-        if let Err(message) = validate_output::validate(event, &mut output, options.lenient_header_names) {
+        if let Err(message) =
+            validate_output::validate(event, &mut output, options.lenient_header_names)
+        {
             return Err(FunctionError::Validation(ValidationError {
                 function: name.to_owned(),
                 line: None,

@@ -118,8 +118,11 @@ fn parse_import(source_name: &str, json: &[u8]) -> Result<BTreeMap<String, Strin
             json.len()
         )));
     }
-    let file: ImportFile = serde_json::from_slice(json)
-        .map_err(|e| err(format!("not in the import format {{\"data\":[{{\"key\":…,\"value\":…}}]}}: {e}")))?;
+    let file: ImportFile = serde_json::from_slice(json).map_err(|e| {
+        err(format!(
+            "not in the import format {{\"data\":[{{\"key\":…,\"value\":…}}]}}: {e}"
+        ))
+    })?;
     let mut data = BTreeMap::new();
     for entry in file.data {
         check_key_value(&entry.key, &entry.value).map_err(err)?;
@@ -294,6 +297,9 @@ mod tests {
         assert_eq!(store.get("b").as_deref(), Some("2"));
         assert!(store.delete("a"));
         assert_eq!(store.meta().key_count, 1);
-        assert_eq!(store.to_import_json(), r#"{"data":[{"key":"b","value":"2"}]}"#);
+        assert_eq!(
+            store.to_import_json(),
+            r#"{"data":[{"key":"b","value":"2"}]}"#
+        );
     }
 }

@@ -6,7 +6,9 @@ use base64::Engine as _;
 use boa_engine::object::builtins::{AlignedVec, JsArrayBuffer, JsUint8Array};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
-use boa_engine::{js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction};
+use boa_engine::{
+    js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction,
+};
 use hmac::{Hmac, Mac};
 use sha2::Digest as _;
 
@@ -15,7 +17,11 @@ use crate::{budget, run_state};
 /// Builds the `__lf_native` object.
 pub(crate) fn object(context: &mut Context) -> JsObject {
     let mut init = ObjectInitializer::new(context);
-    let fns: [(&str, fn(&JsValue, &[JsValue], &mut Context) -> JsResult<JsValue>, usize); 14] = [
+    let fns: [(
+        &str,
+        fn(&JsValue, &[JsValue], &mut Context) -> JsResult<JsValue>,
+        usize,
+    ); 14] = [
         ("log", log, 1),
         ("utf8Encode", utf8_encode, 1),
         ("utf8Decode", utf8_decode, 1),
@@ -49,7 +55,9 @@ fn string_arg(args: &[JsValue], i: usize, context: &mut Context) -> JsResult<JsS
 fn bytes_arg(args: &[JsValue], i: usize, context: &mut Context) -> JsResult<Vec<u8>> {
     let value = arg(args, i);
     let Some(obj) = value.as_object() else {
-        return Err(JsNativeError::typ().with_message("expected a Uint8Array").into());
+        return Err(JsNativeError::typ()
+            .with_message("expected a Uint8Array")
+            .into());
     };
     JsUint8Array::from_object(obj.clone())?.to_vec(context)
 }
@@ -113,7 +121,11 @@ fn hex_decode(_: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<
     let bytes: Vec<u8> = s
         .as_bytes()
         .chunks_exact(2)
-        .map_while(|p| std::str::from_utf8(p).ok().and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .map_while(|p| {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
         .collect();
     bytes_value(&bytes, context)
 }

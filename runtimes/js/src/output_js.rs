@@ -52,7 +52,12 @@ fn keys(obj: &JsObject, context: &mut Context) -> Result<Vec<String>> {
 }
 
 /// Reads `{ name: { value, multiValue? } }` against `original` (§3).
-fn value_map(value: &JsValue, what: &str, original: &ValueMap, context: &mut Context) -> Result<ValueMap> {
+fn value_map(
+    value: &JsValue,
+    what: &str,
+    original: &ValueMap,
+    context: &mut Context,
+) -> Result<ValueMap> {
     let Some(obj) = value.as_object() else {
         if value.is_undefined() || value.is_null() {
             return Ok(ValueMap::new());
@@ -63,7 +68,9 @@ fn value_map(value: &JsValue, what: &str, original: &ValueMap, context: &mut Con
     for name in keys(&obj, context)? {
         let entry = get(&obj, &name, context)?;
         let Some(entry) = entry.as_object() else {
-            return invalid(format!("{what}.{name} must be an object like {{ value: \"…\" }}"));
+            return invalid(format!(
+                "{what}.{name} must be an object like {{ value: \"…\" }}"
+            ));
         };
         let multi = get(&entry, "multiValue", context)?;
         let multi = if multi.is_undefined() {
@@ -80,7 +87,11 @@ fn value_map(value: &JsValue, what: &str, original: &ValueMap, context: &mut Con
                     return invalid(format!("{what}.{name}.multiValue[{i}] must be {{ value }}"));
                 };
                 let v = get(&item, "value", context)?;
-                values.push(string_of(&v, &format!("{what}.{name}.multiValue[{i}].value"), context)?);
+                values.push(string_of(
+                    &v,
+                    &format!("{what}.{name}.multiValue[{i}].value"),
+                    context,
+                )?);
             }
             Some(values)
         };
@@ -128,7 +139,11 @@ fn set_cookie(obj: &JsObject, what: &str, context: &mut Context) -> Result<SetCo
     })
 }
 
-fn set_cookie_map(value: &JsValue, original: &SetCookieMap, context: &mut Context) -> Result<SetCookieMap> {
+fn set_cookie_map(
+    value: &JsValue,
+    original: &SetCookieMap,
+    context: &mut Context,
+) -> Result<SetCookieMap> {
     let Some(obj) = value.as_object() else {
         if value.is_undefined() || value.is_null() {
             return Ok(SetCookieMap::new());
@@ -140,7 +155,9 @@ fn set_cookie_map(value: &JsValue, original: &SetCookieMap, context: &mut Contex
         let what = format!("response.cookies.{name}");
         let entry = get(&obj, &name, context)?;
         let Some(entry) = entry.as_object() else {
-            return invalid(format!("{what} must be an object like {{ value, attributes }}"));
+            return invalid(format!(
+                "{what} must be an object like {{ value, attributes }}"
+            ));
         };
         let first = set_cookie(&entry, &what, context)?;
         let multi = get(&entry, "multiValue", context)?;
@@ -152,9 +169,15 @@ fn set_cookie_map(value: &JsValue, original: &SetCookieMap, context: &mut Contex
                 for i in 0..len {
                     let item = array.get(i, context)?;
                     let Some(item) = item.as_object() else {
-                        return invalid(format!("{what}.multiValue[{i}] must be {{ value, attributes }}"));
+                        return invalid(format!(
+                            "{what}.multiValue[{i}] must be {{ value, attributes }}"
+                        ));
                     };
-                    values.push(set_cookie(&item, &format!("{what}.multiValue[{i}]"), context)?);
+                    values.push(set_cookie(
+                        &item,
+                        &format!("{what}.multiValue[{i}]"),
+                        context,
+                    )?);
                 }
                 match before {
                     Some(b) if b.len() > 1 && &values == b => {
@@ -225,7 +248,11 @@ fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result
     let status_description = if description.is_undefined() || description.is_null() {
         None
     } else {
-        Some(string_of(&description, "response.statusDescription", context)?)
+        Some(string_of(
+            &description,
+            "response.statusDescription",
+            context,
+        )?)
     };
     let (orig_headers, orig_cookies) = match &event.response {
         Some(r) => (r.headers.clone(), r.cookies.clone()),
@@ -279,21 +306,27 @@ pub(crate) fn read(value: &JsValue, event: &cff::Event, context: &mut Context) -
     let Some(obj) = value.as_object() else {
         return invalid(format!(
             "the function returned {}: return event.request or a response object",
-            if value.is_undefined() { "undefined".to_owned() } else { value.type_of().to_string() }
+            if value.is_undefined() {
+                "undefined".to_owned()
+            } else {
+                value.type_of().to_string()
+            }
         ));
     };
     let has = |name: &str, context: &mut Context| -> Result<bool> {
         Ok(obj.has_property(boa_engine::JsString::from(name), context)?)
     };
     if has("request", context)? && has("context", context)? {
-        return invalid("the function returned the whole event: return event.request or a response object");
+        return invalid(
+            "the function returned the whole event: return event.request or a response object",
+        );
     }
     let is_response = !get(&obj, "statusCode", context)?.is_undefined();
     match (event.event_type(), is_response) {
         (_, true) => Ok(Output::Response(response(&obj, event, context)?)),
         (EventType::ViewerRequest, false) => Ok(Output::Request(request(&obj, event, context)?)),
-        (EventType::ViewerResponse, false) => {
-            invalid("a viewer-response function must return the response (an object with statusCode)")
-        }
+        (EventType::ViewerResponse, false) => invalid(
+            "a viewer-response function must return the response (an object with statusCode)",
+        ),
     }
 }

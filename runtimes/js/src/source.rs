@@ -99,8 +99,12 @@ pub(crate) fn prepare(source: &FunctionSource) -> Result<String, Vec<ValidationE
             ),
         )]);
     }
-    let toks = tokens::tokenize(src)
-        .map_err(|e| vec![err_at(Some(e.offset), format!("SyntaxError: {}", e.message))])?;
+    let toks = tokens::tokenize(src).map_err(|e| {
+        vec![err_at(
+            Some(e.offset),
+            format!("SyntaxError: {}", e.message),
+        )]
+    })?;
     let mut errors = Vec::new();
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let mut depth = 0i32;
@@ -121,7 +125,10 @@ pub(crate) fn prepare(source: &FunctionSource) -> Result<String, Vec<ValidationE
         if t.text.starts_with("__lf_") {
             errors.push(err_at(
                 Some(t.start),
-                format!("`{}`: names starting with __lf_ are reserved by localfront", t.text),
+                format!(
+                    "`{}`: names starting with __lf_ are reserved by localfront",
+                    t.text
+                ),
             ));
             continue;
         }
@@ -196,7 +203,8 @@ fn cloudfront_import(
     if depth != 0 || imported {
         return Err(illegal());
     }
-    let (Some(name), Some(from), Some(module)) = (toks.get(i + 1), toks.get(i + 2), toks.get(i + 3))
+    let (Some(name), Some(from), Some(module)) =
+        (toks.get(i + 1), toks.get(i + 2), toks.get(i + 3))
     else {
         return Err(illegal());
     };
@@ -244,8 +252,10 @@ mod tests {
         );
         assert!(errors("import fs from 'fs';", JsRuntime::CloudfrontJs2)[0]
             .contains("module 'fs' is not available"));
-        assert!(errors(&"x".repeat(MAX_CODE_BYTES + 1), JsRuntime::CloudfrontJs2)[0]
-            .contains("at most 10240 bytes"));
+        assert!(
+            errors(&"x".repeat(MAX_CODE_BYTES + 1), JsRuntime::CloudfrontJs2)[0]
+                .contains("at most 10240 bytes")
+        );
     }
 
     #[test]
@@ -255,6 +265,8 @@ mod tests {
             "import cf from 'cloudfront';\nfunction handler(e) { return e.request }",
         ))
         .unwrap();
-        assert!(code.starts_with("'use strict';var cf = __lf_cloudfront;\nfunction handler(e) {__lf_tick();"));
+        assert!(code.starts_with(
+            "'use strict';var cf = __lf_cloudfront;\nfunction handler(e) {__lf_tick();"
+        ));
     }
 }

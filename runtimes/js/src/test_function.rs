@@ -9,8 +9,7 @@ use localfront_events::cff;
 use serde_json::{json, Value};
 
 use crate::{
-    Budgets, FunctionError, FunctionSource, Functions, InvokeOptions, KeyValueStore,
-    ThrottlePolicy,
+    Budgets, FunctionError, FunctionSource, Functions, InvokeOptions, KeyValueStore, ThrottlePolicy,
 };
 
 /// `--stage`.

@@ -39,7 +39,13 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 mod tests {
     #[test]
     fn formats_utc() {
-        assert_eq!(super::iso8601_millis(1_735_689_600_123), "2025-01-01T00:00:00.123Z");
-        assert_eq!(super::iso8601_seconds(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            super::iso8601_millis(1_735_689_600_123),
+            "2025-01-01T00:00:00.123Z"
+        );
+        assert_eq!(
+            super::iso8601_seconds(951_782_400_000),
+            "2000-02-29T00:00:00Z"
+        );
     }
 }

@@ -55,8 +55,20 @@ pub(crate) struct TokenError {
 
 /// Keywords after which a `/` starts a regular expression although they are identifiers.
 const REGEX_AFTER_WORDS: &[&str] = &[
-    "return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do",
-    "else", "yield", "await",
+    "return",
+    "typeof",
+    "instanceof",
+    "in",
+    "of",
+    "new",
+    "delete",
+    "void",
+    "throw",
+    "case",
+    "do",
+    "else",
+    "yield",
+    "await",
 ];
 
 /// Punctuators, longest first so that the first match is the right one.
@@ -146,7 +158,8 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token<'_>>, TokenError> {
             braces.pop();
             i = scan_template(src, i + 1, &mut braces)?;
             kind = Kind::Template;
-        } else if c.is_ascii_digit() || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        } else if c.is_ascii_digit()
+            || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
         {
             i += 1;
             while i < src.len() {

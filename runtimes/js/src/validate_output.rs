@@ -57,7 +57,10 @@ fn check_headers(
     where_: &str,
     lenient_names: bool,
 ) -> Result<(), String> {
-    if headers.iter().any(|e| e.name.bytes().any(|b| b.is_ascii_uppercase())) {
+    if headers
+        .iter()
+        .any(|e| e.name.bytes().any(|b| b.is_ascii_uppercase()))
+    {
         if !lenient_names {
             let name = headers
                 .iter()
@@ -79,15 +82,27 @@ fn check_headers(
     }
     for e in headers.iter() {
         let valid_name = !e.name.is_empty()
-            && e.name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+            && e.name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid_name {
             return Err(format!("{where_}: `{}` is not a valid header name", e.name));
         }
-        if let Some(v) = e.values.iter().find(|v| v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)) {
-            return Err(format!("{where_}: header `{}` has a control character in `{v}`", e.name));
+        if let Some(v) = e
+            .values
+            .iter()
+            .find(|v| v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0))
+        {
+            return Err(format!(
+                "{where_}: header `{}` has a control character in `{v}`",
+                e.name
+            ));
         }
         if is_disallowed(&e.name) && before.get(&e.name).map(|b| &b.values) != Some(&e.values) {
-            return Err(format!("{where_}: header `{}` is disallowed for CloudFront Functions", e.name));
+            return Err(format!(
+                "{where_}: header `{}` is disallowed for CloudFront Functions",
+                e.name
+            ));
         }
     }
     for name in read_only(event) {
@@ -102,19 +117,24 @@ fn check_headers(
 }
 
 /// Validates `output` of a run on `event`; the message says what and where.
-pub(crate) fn validate(event: &cff::Event, output: &mut Output, lenient_names: bool) -> Result<(), String> {
+pub(crate) fn validate(
+    event: &cff::Event,
+    output: &mut Output,
+    lenient_names: bool,
+) -> Result<(), String> {
     match output {
         Output::Request(r) => {
             if !r.uri.starts_with('/') {
                 return Err(format!("request.uri `{}` must start with /", r.uri));
             }
             if r.uri.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'#') {
-                return Err(format!("request.uri `{}` contains a space, control character or #", r.uri));
+                return Err(format!(
+                    "request.uri `{}` contains a space, control character or #",
+                    r.uri
+                ));
             }
             let query = r.querystring.to_query();
-            if r.querystring_changed
-                && query.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'#')
-            {
+            if r.querystring_changed && query.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'#') {
                 return Err(format!(
                     "request.querystring `{query}` contains a space, control character or #"
                 ));
@@ -125,11 +145,21 @@ pub(crate) fn validate(event: &cff::Event, output: &mut Output, lenient_names: b
                     r.uri.len() + query.len()
                 ));
             }
-            check_headers(&mut r.headers, &event.request.headers, EventType::ViewerRequest, "request.headers", lenient_names)?;
+            check_headers(
+                &mut r.headers,
+                &event.request.headers,
+                EventType::ViewerRequest,
+                "request.headers",
+                lenient_names,
+            )?;
             for change in &r.origin_changes {
                 match change {
-                    OriginChange::Update(u) => u.check().map_err(|e| format!("cf.updateRequestOrigin: {e}"))?,
-                    OriginChange::CreateGroup(g) => g.check().map_err(|e| format!("cf.createRequestOriginGroup: {e}"))?,
+                    OriginChange::Update(u) => u
+                        .check()
+                        .map_err(|e| format!("cf.updateRequestOrigin: {e}"))?,
+                    OriginChange::CreateGroup(g) => g
+                        .check()
+                        .map_err(|e| format!("cf.createRequestOriginGroup: {e}"))?,
                     OriginChange::SelectById(id) if id.is_empty() => {
                         return Err("cf.selectRequestOriginById: the origin id is empty".to_owned())
                     }
@@ -139,8 +169,18 @@ pub(crate) fn validate(event: &cff::Event, output: &mut Output, lenient_names: b
         }
         Output::Response(resp) => {
             // A generated response starts from no headers; a viewer-response one from the origin's.
-            let before = event.response.as_ref().map(|r| r.headers.clone()).unwrap_or_default();
-            check_headers(&mut resp.headers, &before, event.event_type(), "response.headers", lenient_names)?;
+            let before = event
+                .response
+                .as_ref()
+                .map(|r| r.headers.clone())
+                .unwrap_or_default();
+            check_headers(
+                &mut resp.headers,
+                &before,
+                event.event_type(),
+                "response.headers",
+                lenient_names,
+            )?;
             if let Some(body) = &resp.body {
                 body.to_bytes().map_err(|e| format!("response.{e}"))?;
             }
