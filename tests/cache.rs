@@ -755,3 +755,33 @@ mod compression {
         assert!(res.headers().get("content-encoding").is_none());
     }
 }
+
+#[tokio::test]
+async fn stale_while_revalidate_serves_the_old_object_while_refetching() {
+    let version = Arc::new(AtomicUsize::new(1));
+    let current = version.clone();
+    let origin = TestOrigin::start(move |_| {
+        Reply::new(200, format!("v{}", current.load(Ordering::SeqCst)))
+            .header("cache-control", "max-age=1, stale-while-revalidate=60")
+    })
+    .await;
+    let lf = cached(&origin, "cache_policy = \"UseOriginCacheControlHeaders\"").await;
+
+    assert_eq!(lf.get("/x").await.text().await.unwrap(), "v1");
+    version.store(2, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        lf.get("/x").await.text().await.unwrap(),
+        "v1",
+        "stale, while refetching"
+    );
+    let mut fresh = String::new();
+    for _ in 0..50 {
+        fresh = lf.get("/x").await.text().await.unwrap();
+        if fresh == "v2" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fresh, "v2", "the background refetch refreshed the object");
+}
