@@ -3,15 +3,29 @@
 CARGO ?= cargo
 LOCALFRONT_DEBUG := target/debug/localfront
 
-.PHONY: run test deps fmt-check clippy unit-and-integration validate-examples
+.PHONY: run test deps bench-deps fmt-check clippy unit-and-integration validate-examples bench bench-quick bench-smoke
 
 ## Serve the embedded demo distribution (release build) on 127.0.0.1:8080 / 8443, admin on 9180.
 run: deps
 	$(CARGO) build --release -p localfront-proxy
 	./target/release/localfront serve
 
-## Formatting, clippy, every test, and `localfront validate` on every example config.
-test: deps fmt-check clippy unit-and-integration validate-examples
+## Formatting, clippy, every test, `localfront validate` on every example config, and a smoke run of
+## the benchmark harness (tiny durations, debug build: proves it runs, measures nothing).
+test: deps fmt-check clippy unit-and-integration validate-examples bench-smoke
+
+## Side-by-side load benchmarks against nginx (release build): ~10 minutes; bench-quick ~3 minutes.
+bench: deps bench-deps
+	$(CARGO) build --release -p localfront-proxy -p localfront-benches
+	python3 benches/run.py
+
+bench-quick: deps bench-deps
+	$(CARGO) build --release -p localfront-proxy -p localfront-benches
+	python3 benches/run.py --quick
+
+bench-smoke: deps bench-deps
+	$(CARGO) build -p localfront-proxy -p localfront-benches
+	python3 benches/run.py --smoke --binary target/debug/localfront --origin target/debug/bench-origin
 
 ## System packages the build needs: cmake (pingora's zlib-ng).
 deps:
@@ -21,6 +35,18 @@ deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; \
 	  else \
 	    echo "localfront needs cmake to build (pingora's zlib-ng): install it, e.g. 'sudo apt-get install cmake'"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+## The load generator and the baseline: wrk and nginx from Debian's packages.
+bench-deps:
+	@if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing wrk and nginx (benchmark load generator and baseline)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; \
+	  else \
+	    echo "the benchmarks need wrk and nginx: install them, e.g. 'sudo apt-get install wrk nginx'"; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""localfront's load benchmarks: localfront against nginx and the origin itself, side by side.
+
+Every figure is a ratio against a baseline measured in the same run, in interleaved rounds
+(A B A B ...), because absolute numbers on a shared 2-core machine are noise. Next to req/s it
+reports the server process's CPU time per request (from /proc/PID/stat), the figure that survives
+noise best. The server under test runs on core 0; the load generator (wrk) and the origin share
+core 1 (the origin is a one-thread hyper server with prebuilt bodies, far cheaper than either
+proxy, so it is never the bottleneck).
+
+Usage: run.py [--quick | --smoke] [--binary PATH]
+  (default)  5 rounds x 10 s per target
+  --quick    3 rounds x 5 s
+  --smoke    1 round x 1 s, to prove the harness runs (used by `make test`; numbers meaningless)
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+CONNECTIONS = 32
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, log, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    with open(log) as f:
+        sys.exit(f"nothing listens on port {port} after {timeout} s; {log}:\n{f.read()}")
+
+
+def cpu_ticks(pids):
+    """utime + stime of the processes, in clock ticks (fields 14 and 15 of /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def pin(core):
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") and os.cpu_count() >= 2 else []
+
+
+def wrk(url, seconds):
+    """req/s, p50 ms, p99 ms, requests."""
+    out = subprocess.run(
+        pin(1) + ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        sys.exit(f"{url}: {non2xx.group(1)} error responses\n{out}")
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return rps, pct(50), pct(99), requests
+
+
+class Target:
+    def __init__(self, name, url, pids):
+        self.name, self.url, self.pids = name, url, pids
+        self.samples = []  # (rps, p50, p99, cpu_us_per_request)
+
+    def round(self, seconds):
+        before = cpu_ticks(self.pids) if self.pids else 0
+        rps, p50, p99, requests = wrk(self.url, seconds)
+        cpu = (cpu_ticks(self.pids) - before) * 1e6 / CLK_TCK / max(requests, 1) if self.pids else 0.0
+        self.samples.append((rps, p50, p99, cpu))
+
+    def median(self, i):
+        return statistics.median(s[i] for s in self.samples)
+
+
+def start(cmd, core, log, **kw):
+    out = open(log, "w")
+    return subprocess.Popen(pin(core) + cmd, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, **kw)
+
+
+def nginx_conf(d, port, origin):
+    return f"""
+worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    proxy_cache_path {d}/nginx-cache levels=1:2 keys_zone=c:10m max_size=256m inactive=60m use_temp_path=off;
+    proxy_temp_path {d}/nginx-temp;
+    client_body_temp_path {d}/nginx-body;
+    upstream origin {{ server 127.0.0.1:{origin}; keepalive 64; }}
+    server {{
+        listen 127.0.0.1:{port} reuseport;
+        location /pass/ {{
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+        location /cached/ {{
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache c;
+            proxy_cache_valid 200 1h;
+        }}
+    }}
+}}
+"""
+
+
+def localfront_conf(port, admin, origin):
+    return f"""
+[server]
+http_listen = "127.0.0.1:{port}"
+admin_listen = "127.0.0.1:{admin}"
+threads = 1
+grace_period = 0
+
+[[distributions]]
+id = "EBENCH"
+[[distributions.origins]]
+id = "origin"
+domain_name = "127.0.0.1"
+http_port = {origin}
+[distributions.default_cache_behavior]
+target_origin_id = "origin"
+cache_policy = "CachingOptimized"
+[[distributions.cache_behaviors]]
+path_pattern = "/pass/*"
+target_origin_id = "origin"
+cache_policy = "CachingDisabled"
+"""
+
+
+def children(pid):
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+    except FileNotFoundError:
+        return []
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/localfront"))
+    ap.add_argument("--origin", default=os.path.join(ROOT, "target/release/bench-origin"))
+    args = ap.parse_args()
+    args.binary, args.origin = os.path.abspath(args.binary), os.path.abspath(args.origin)
+    rounds, seconds = (1, 1) if args.smoke else (3, 5) if args.quick else (5, 10)
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: `make bench` installs it (apt-get install {tool})")
+
+    d = tempfile.mkdtemp(prefix="localfront-bench-")
+    # nginx's worker drops to an unprivileged user when started as root: let it write its dirs.
+    os.chmod(d, 0o755)
+    for sub in ("nginx-cache", "nginx-temp", "nginx-body"):
+        os.mkdir(f"{d}/{sub}")
+        os.chmod(f"{d}/{sub}", 0o777)
+    procs = []
+    try:
+        oport, nport, lport, aport = free_port(), free_port(), free_port(), free_port()
+        procs.append(start([args.origin, str(oport)], 1, f"{d}/origin.log"))
+        wait_port(oport, f"{d}/origin.log")
+        with open(f"{d}/nginx.conf", "w") as f:
+            f.write(nginx_conf(d, nport, oport))
+        nginx = start(["nginx", "-c", f"{d}/nginx.conf", "-p", d], 0, f"{d}/nginx.log")
+        procs.append(nginx)
+        with open(f"{d}/localfront.toml", "w") as f:
+            f.write(localfront_conf(lport, aport, oport))
+        lf = start([args.binary, "serve", "--config", f"{d}/localfront.toml"], 0, f"{d}/localfront.log", cwd=d)
+        procs.append(lf)
+        wait_port(nport, f"{d}/nginx.log")
+        wait_port(lport, f"{d}/localfront.log")
+        nginx_workers = children(nginx.pid) or [nginx.pid]
+
+        def url(port, path):
+            return f"http://127.0.0.1:{port}{path}"
+
+        for warm in (url(nport, "/cached/1k"), url(lport, "/cached/1k")):
+            urllib.request.urlopen(warm).read()
+
+        scenarios = [
+            ("P1 cache hit, 1 KB", "localfront ÷ nginx proxy_cache", 1.3, [
+                Target("localfront", url(lport, "/cached/1k"), [lf.pid]),
+                Target("nginx", url(nport, "/cached/1k"), nginx_workers)]),
+            ("P2 pass-through, 1 KB", "localfront ÷ nginx proxy_pass", 1.0, [
+                Target("localfront", url(lport, "/pass/1k"), [lf.pid]),
+                Target("nginx", url(nport, "/pass/1k"), nginx_workers),
+                Target("direct origin", url(oport, "/pass/1k"), [])]),
+            ("P2 pass-through, 64 KB", "localfront ÷ nginx proxy_pass", 1.0, [
+                Target("localfront", url(lport, "/pass/64k"), [lf.pid]),
+                Target("nginx", url(nport, "/pass/64k"), nginx_workers)]),
+        ]
+        print(f"{rounds} interleaved rounds x {seconds} s per target, wrk -t1 -c{CONNECTIONS}, "
+              f"servers on core 0, wrk and origin on core 1; medians")
+        print(f"{'scenario':<24} {'target':<14} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'CPU µs/req':>10}  ratio (goal)")
+        for name, ratio_name, goal, targets in scenarios:
+            for _ in range(rounds):
+                for t in targets:
+                    t.round(seconds)
+            base = targets[1]
+            for t in targets:
+                cpu = f"{t.median(3):10.1f}" if t.pids else f"{'-':>10}"
+                line = f"{name:<24} {t.name:<14} {t.median(0):9.0f} {t.median(1):7.2f} {t.median(2):7.2f} {cpu}"
+                if t is targets[0]:
+                    ratio = t.median(0) / base.median(0)
+                    verdict = "meets" if ratio >= goal else "below"
+                    line += f"  {ratio:.2f} {ratio_name} (goal ≥ {goal}, {verdict})"
+                elif t.name == "direct origin":
+                    line += f"  localfront ÷ direct: {targets[0].median(0) / t.median(0):.2f} (the hop's cost)"
+                print(line)
+        print("not measured yet (their features have not landed): P3 CloudFront Function on a hit, "
+              "P4 origin-request wasm, P5 JWT route, P6 wasm Lambda integration, P7 cache memory per "
+              "object, P9 function cost vs Node vm")
+        if args.smoke:
+            print("benchmark harness smoke run finished")
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
