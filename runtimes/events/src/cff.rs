@@ -19,8 +19,8 @@ pub use http::{
     set_cookie_header_values, title_case_header,
 };
 pub use origin::{
-    CustomOriginConfig, OriginAccessControlConfig, OriginChange, OriginGroupRequest,
-    OriginShield, OriginTimeouts, OriginUpdate,
+    CustomOriginConfig, OriginAccessControlConfig, OriginChange, OriginGroupRequest, OriginShield,
+    OriginTimeouts, OriginUpdate,
 };
 pub use output::{Body, BodyEncoding, Output, QueryString, RequestOutput, ResponseOutput};
 pub use values::{SetCookie, SetCookieEntry, SetCookieMap, ValueEntry, ValueMap};

@@ -14,14 +14,13 @@ use sha2::Digest as _;
 
 use crate::{budget, run_state};
 
+/// A native function as boa calls it.
+type Native = fn(&JsValue, &[JsValue], &mut Context) -> JsResult<JsValue>;
+
 /// Builds the `__lf_native` object.
 pub(crate) fn object(context: &mut Context) -> JsObject {
     let mut init = ObjectInitializer::new(context);
-    let fns: [(
-        &str,
-        fn(&JsValue, &[JsValue], &mut Context) -> JsResult<JsValue>,
-        usize,
-    ); 14] = [
+    let fns: [(&str, Native, usize); 14] = [
         ("log", log, 1),
         ("utf8Encode", utf8_encode, 1),
         ("utf8Decode", utf8_decode, 1),

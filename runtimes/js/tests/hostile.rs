@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use localfront_events::cff;
-use localfront_js::{Budgets, FunctionError, FunctionSource, Functions, InvokeOptions, LimitKind, ThrottlePolicy};
+use localfront_js::{
+    Budgets, FunctionError, FunctionSource, Functions, InvokeOptions, LimitKind, ThrottlePolicy,
+};
 
 #[global_allocator]
 static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
@@ -13,8 +15,10 @@ static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
 const NORMAL: &str = "function handler(e) { e.request.uri = '/ok'; return e.request }";
 
 fn event() -> cff::Event {
-    serde_json::from_str(r#"{"context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/"}}"#)
-        .unwrap()
+    serde_json::from_str(
+        r#"{"context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/"}}"#,
+    )
+    .unwrap()
 }
 
 /// Runs `body` as a handler, plain and wrapped in try/catch, and expects `kind` each time.
@@ -40,7 +44,9 @@ fn assert_stopped(body: &str, expect: fn(&LimitKind) -> bool) {
     .unwrap_or_else(|e| panic!("{e:?}"));
     for name in ["plain", "wrapped"] {
         let started = Instant::now();
-        let err = f.invoke(name, &event(), &InvokeOptions::default()).unwrap_err();
+        let err = f
+            .invoke(name, &event(), &InvokeOptions::default())
+            .unwrap_err();
         let took = started.elapsed();
         match &err {
             FunctionError::Limit(l) if expect(&l.kind) => {}
@@ -48,8 +54,13 @@ fn assert_stopped(body: &str, expect: fn(&LimitKind) -> bool) {
         }
         assert_eq!(err.status(), 503);
         // Generous for a loaded debug build; a run that escaped its budget would take minutes.
-        assert!(took < Duration::from_secs(5), "{name} `{body}` took {took:?}");
-        let ok = f.invoke("normal", &event(), &InvokeOptions::default()).unwrap();
+        assert!(
+            took < Duration::from_secs(5),
+            "{name} `{body}` took {took:?}"
+        );
+        let ok = f
+            .invoke("normal", &event(), &InvokeOptions::default())
+            .unwrap();
         assert!(matches!(ok.output, cff::Output::Request(r) if r.uri == "/ok"));
     }
 }
@@ -72,7 +83,10 @@ fn infinite_loops_are_stopped() {
     assert_stopped("while (true) {}", time);
     assert_stopped("for (;;) ;", time);
     assert_stopped("let i = 0; do { i++ } while (true);", time);
-    assert_stopped("for (const x of (function* () { while (true) yield 1 })()) {}", time);
+    assert_stopped(
+        "for (const x of (function* () { while (true) yield 1 })()) {}",
+        time,
+    );
 }
 
 #[test]
@@ -88,13 +102,19 @@ fn loops_in_callbacks_and_promise_jobs_are_stopped() {
     assert_stopped("[1, 2].forEach(() => { while (true) {} });", time);
     assert_stopped("[3, 1, 2].sort((a, b) => { for (;;) {} });", time);
     assert_stopped("'abc'.replace(/b/, () => { while (1) {} });", time);
-    assert_stopped("Promise.resolve().then(() => { while (true) {} }); for (;;) {}", time);
+    assert_stopped(
+        "Promise.resolve().then(() => { while (true) {} }); for (;;) {}",
+        time,
+    );
 }
 
 #[test]
 fn deep_and_exponential_recursion_is_stopped() {
     assert_stopped("function f() { return f() + 1 } f();", stack_or_time);
-    assert_stopped("function f(n) { return n ? f(n - 1) + f(n - 1) : 1 } f(64);", time);
+    assert_stopped(
+        "function f(n) { return n ? f(n - 1) + f(n - 1) : 1 } f(64);",
+        time,
+    );
     assert_stopped("const f = n => n ? f(n - 1) + f(n - 1) : 1; f(64);", time);
     assert_stopped("function f() { return [1].map(f) } f();", stack_or_time);
 }
@@ -102,8 +122,14 @@ fn deep_and_exponential_recursion_is_stopped() {
 #[test]
 fn string_and_array_doubling_is_stopped() {
     assert_stopped("let s = 'x'; while (true) s = s + s;", memory_or_time);
-    assert_stopped("let s = 'xxxxxxxx'; for (let i = 0; i < 40; i++) s += s;", memory_or_time);
+    assert_stopped(
+        "let s = 'xxxxxxxx'; for (let i = 0; i < 40; i++) s += s;",
+        memory_or_time,
+    );
     assert_stopped("let a = [1]; while (true) a = a.concat(a);", memory_or_time);
-    assert_stopped("const keep = []; while (true) keep.push({ a: 1, b: [1, 2, 3] });", memory_or_time);
+    assert_stopped(
+        "const keep = []; while (true) keep.push({ a: 1, b: [1, 2, 3] });",
+        memory_or_time,
+    );
     assert_stopped("Buffer.alloc(1e9);", memory);
 }

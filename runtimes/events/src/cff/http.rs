@@ -121,12 +121,18 @@ mod tests {
         parse_cookie_header("a=1; b=2;a=3", &mut c);
         assert_eq!(cookie_header(&c).unwrap(), "a=1; a=3; b=2");
         let (name, sc) = parse_set_cookie("id=7; Path=/; Secure").unwrap();
-        assert_eq!((name.as_str(), sc.attributes.as_str()), ("id", "Path=/; Secure"));
+        assert_eq!(
+            (name.as_str(), sc.attributes.as_str()),
+            ("id", "Path=/; Secure")
+        );
     }
 
     #[test]
     fn header_names_are_title_cased() {
         assert_eq!(title_case_header("x-debug"), "X-Debug");
-        assert_eq!(title_case_header("strict-transport-security"), "Strict-Transport-Security");
+        assert_eq!(
+            title_case_header("strict-transport-security"),
+            "Strict-Transport-Security"
+        );
     }
 }

@@ -146,6 +146,9 @@ mod tests {
             data: "***".into(),
             encoding: BodyEncoding::Base64,
         };
-        assert!(b.to_bytes().unwrap_err().starts_with("body: invalid base64"));
+        assert!(b
+            .to_bytes()
+            .unwrap_err()
+            .starts_with("body: invalid base64"));
     }
 }

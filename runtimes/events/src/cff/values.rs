@@ -114,12 +114,8 @@ impl Serialize for ValueMap {
         }
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
         for e in &self.entries {
-            let multi_value = (e.values.len() > 1).then(|| {
-                e.values
-                    .iter()
-                    .map(|v| Single { value: v })
-                    .collect()
-            });
+            let multi_value = (e.values.len() > 1)
+                .then(|| e.values.iter().map(|v| Single { value: v }).collect());
             map.serialize_entry(
                 &e.name,
                 &Entry {
@@ -157,7 +153,9 @@ impl<'de> Deserialize<'de> for ValueMap {
                 let mut map = ValueMap::new();
                 while let Some((name, raw)) = access.next_entry::<String, RawEntry>()? {
                     let values: Vec<String> = match (raw.multi_value, raw.value) {
-                        (Some(mv), _) if !mv.is_empty() => mv.into_iter().map(|s| s.value).collect(),
+                        (Some(mv), _) if !mv.is_empty() => {
+                            mv.into_iter().map(|s| s.value).collect()
+                        }
                         (_, Some(v)) => vec![v],
                         _ => continue,
                     };
