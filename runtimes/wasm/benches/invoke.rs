@@ -1,5 +1,5 @@
-//! Micro-benchmarks of the Lambda@Edge hot path (issue 6 item 7): a warm origin-request call,
-//! a cold start (instantiate + init + first call), and — for the async-vs-`spawn_blocking`
+//! Micro-benchmarks of the Lambda@Edge hot path (issue 6 item 7): a warm origin-request call
+//! (and the host's share of it), a cold start (instantiate + init + first call), and — for the async-vs-`spawn_blocking`
 //! choice documented in `src/lib.rs` — a bare `spawn_blocking` round trip.
 //!
 //! `cargo bench -p localfront-wasm`; criterion prints each time in µs.
@@ -46,6 +46,24 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.to_async(&tokio)
                 .iter(|| async { warm.invoke(&event).await.expect("call") })
+        },
+    );
+
+    // The host's share of the warm call: the event to JSON, the result parsed and validated.
+    let result_json =
+        serde_json::to_string(&tokio.block_on(warm.invoke(&event)).expect("call").result)
+            .expect("result json");
+    c.bench_function(
+        "host side of that call (event to JSON, result check)",
+        |b| {
+            b.iter(|| {
+                let json = serde_json::to_string(&localfront_events::lambda_edge::Event::new(
+                    event.clone(),
+                ))
+                .expect("event json");
+                let checked = localfront_events::lambda_edge::check_result(&event, &result_json);
+                (json, checked.expect("valid"))
+            })
         },
     );
 

@@ -31,11 +31,11 @@ pub struct Invocation {
 /// START RequestId: 4f2c… Version: $LATEST
 /// <log lines>
 /// END RequestId: 4f2c…
-/// REPORT RequestId: 4f2c…	Duration: 0.05 ms	Billed Duration: 1 ms	Memory Size: 128 MB	Max Memory Used: 2 MB	Init Duration: 0.42 ms
+/// REPORT RequestId: 4f2c…␉Duration: 0.05 ms␉Billed Duration: 1 ms␉Memory Size: 128 MB␉Max Memory Used: 2 MB␉Init Duration: 0.42 ms
 /// <result JSON>
 /// ```
 ///
-/// On an error the REPORT line is left out and the error follows as
+/// where `␉` is a tab, as in Lambda's REPORT line. On an error the REPORT line is left out and the error follows as
 /// `{"errorType": "LambdaExecutionError", "errorMessage": …}`.
 pub fn invoke_report(
     request_id: &str,

@@ -1,7 +1,8 @@
 //! What a handler returns (spec/lambda-edge.md §3, §4): the request object it was given
 //! (changed or not), or a response object — told apart, as CloudFront does, by `status`.
 
-use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 use super::error::ValidationError;
 use super::event::{Cf, EventType, Request, Response};
@@ -35,23 +36,31 @@ impl From<Response> for HandlerResult {
 /// On request events an object with `status` is a generated response and anything else must
 /// be a request; response events must return a response.
 pub fn parse_result(event_type: EventType, json: &str) -> Result<HandlerResult, ValidationError> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| ValidationError::InvalidJson {
-            reason: e.to_string(),
-        })?;
-    let Some(object) = value.as_object() else {
-        return Err(ValidationError::InvalidShape {
-            reason: "expected a request or response object".into(),
-        });
-    };
-    if !event_type.is_request() || object.contains_key("status") {
-        serde_json::from_value(value)
+    /// The one thing to know before choosing the type: is there a top-level `status`?
+    /// Deserializing just that (skipping the rest) avoids building a `serde_json::Value`.
+    #[derive(Deserialize)]
+    struct Probe {
+        status: Option<IgnoredAny>,
+    }
+    let probe: Probe = serde_json::from_str(json).map_err(|e| {
+        if e.is_data() {
+            ValidationError::InvalidShape {
+                reason: "expected a request or response object".into(),
+            }
+        } else {
+            ValidationError::InvalidJson {
+                reason: e.to_string(),
+            }
+        }
+    })?;
+    if !event_type.is_request() || probe.status.is_some() {
+        serde_json::from_str(json)
             .map(HandlerResult::Response)
             .map_err(|e| ValidationError::InvalidShape {
                 reason: format!("response: {e}"),
             })
     } else {
-        serde_json::from_value(value)
+        serde_json::from_str(json)
             .map(HandlerResult::Request)
             .map_err(|e| ValidationError::InvalidShape {
                 reason: format!("request: {e}"),

@@ -234,6 +234,24 @@ fn generated_responses_need_a_valid_status_and_no_204_body() {
 }
 
 #[test]
+fn generated_responses_may_carry_request_side_read_only_names_but_not_disallowed_ones() {
+    let cf = event(EventType::ViewerRequest);
+    let ok = json!({ "status": "200", "headers": { "content-length": [{ "value": "2" }] }, "body": "hi" });
+    assert!(check(&cf, ok).is_ok());
+    let err = check(
+        &cf,
+        json!({ "status": "200", "headers": { "x-cache": [{ "value": "Hit" }] } }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ValidationError::DisallowedHeader {
+            header: "x-cache".into()
+        }
+    );
+}
+
+#[test]
 fn generated_responses_have_a_per_event_size_limit() {
     let big = "x".repeat(41 * 1024);
     let vr = event(EventType::ViewerRequest);

@@ -117,7 +117,17 @@ fn validate_generated_response(
 ) -> Result<(), ValidationError> {
     let status = parse_status(&response.status)?;
     check_response_parts(status, response)?;
-    check_header_changes(event_type, &Headers::default(), &response.headers)?;
+    // The read-only lists of request events are about the request (`Host`, `Content-Length`
+    // of the viewer's request); a generated response is only refused disallowed headers.
+    if let Some((name, _)) = response
+        .headers
+        .iter()
+        .find(|(name, _)| is_disallowed(name))
+    {
+        return Err(ValidationError::DisallowedHeader {
+            header: name.to_owned(),
+        });
+    }
     check_size(event_type, response)
 }
 
