@@ -121,7 +121,7 @@ echo = true
 [distributions.default_cache_behavior]
 target_origin_id = "api"
 "#,
-        &["localfront.toml:2:1: server.colour: unknown key `colour` (expected one of `http_listen`, `https_listen`, `admin_listen`, `tls_cert`, `tls_key`, `state_dir`, `pop`, `threads`, `grace_period`, `cache_max_bytes`, `cache_max_object_bytes`)"],
+        &["localfront.toml:2:1: server.colour: unknown key `colour` (expected one of `http_listen`, `https_listen`, `admin_listen`, `tls_cert`, `tls_key`, `state_dir`, `pop`, `threads`, `grace_period`, `cache_max_bytes`, `cache_max_object_bytes`, `strict_compute`, `function_compute_budget_us`)"],
     );
 }
 

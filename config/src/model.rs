@@ -17,6 +17,41 @@ pub struct Config {
     pub server: Server,
     /// The distributions served, in configured order.
     pub distributions: Vec<Distribution>,
+    /// CloudFront Functions, by name.
+    pub functions: Vec<FunctionConfig>,
+    /// KeyValueStores, by name.
+    pub key_value_stores: Vec<KeyValueStoreConfig>,
+}
+
+/// `[[functions]]`: a CloudFront Function's code and settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionConfig {
+    /// Name, referenced by behaviors' `function_associations`.
+    pub name: String,
+    /// `cloudfront-js-2.0` or `cloudfront-js-1.0`.
+    pub runtime: String,
+    /// The `.js` file (absolute).
+    pub code: PathBuf,
+    /// The KeyValueStore `cf.kvs()` opens, if any (CloudFront allows one per function).
+    pub key_value_store: Option<String>,
+}
+
+/// `[[key_value_stores]]`: a KeyValueStore loaded from AWS's import format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyValueStoreConfig {
+    /// Name, referenced by functions.
+    pub name: String,
+    /// `{"data":[{"key":…,"value":…}]}` file (absolute).
+    pub file: PathBuf,
+}
+
+/// A behavior's CloudFront Functions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionAssociations {
+    /// Runs on viewer-request.
+    pub viewer_request: Option<String>,
+    /// Runs on viewer-response.
+    pub viewer_response: Option<String>,
 }
 
 /// `[server]`: listeners and process-wide settings.
@@ -42,6 +77,10 @@ pub struct Server {
     pub cache_max_bytes: usize,
     /// Largest object the cache stores; larger ones are served but not cached.
     pub cache_max_object_bytes: usize,
+    /// Throttle functions whose compute utilization stays at 100 (`FunctionThrottledError`).
+    pub strict_compute: bool,
+    /// The nominal CPU budget of one function invocation, for compute utilization (µs).
+    pub function_compute_budget: Duration,
 }
 
 /// PEM certificate chain and private key files.
@@ -206,6 +245,8 @@ pub struct CacheBehavior {
     pub origin_request_policy: Option<OriginRequestPolicy>,
     /// Compress objects at the edge (spec/distribution.md §10).
     pub compress: bool,
+    /// CloudFront Functions on viewer events.
+    pub function_associations: FunctionAssociations,
 }
 
 /// The two method sets CloudFront caches.

@@ -20,6 +20,33 @@ pub struct RawConfig {
     pub cache_policies: Vec<RawCachePolicy>,
     #[serde(default)]
     pub origin_request_policies: Vec<RawOriginRequestPolicy>,
+    #[serde(default)]
+    pub functions: Vec<RawFunction>,
+    #[serde(default)]
+    pub key_value_stores: Vec<RawKeyValueStore>,
+}
+
+/// `[[functions]]`: a CloudFront Function.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawFunction {
+    pub name: Option<String>,
+    pub runtime: Option<String>,
+    pub code: Option<String>,
+    pub key_value_store: Option<String>,
+}
+
+/// `[[key_value_stores]]`: a CloudFront KeyValueStore.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawKeyValueStore {
+    pub name: Option<String>,
+    pub file: Option<String>,
+}
+
+/// `function_associations = { … }` on a behavior.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawFunctionAssociations {
+    pub viewer_request: Option<String>,
+    pub viewer_response: Option<String>,
 }
 
 /// `[[cache_policies]]`.
@@ -59,6 +86,8 @@ pub struct RawServer {
     pub grace_period: Option<i64>,
     pub cache_max_bytes: Option<i64>,
     pub cache_max_object_bytes: Option<i64>,
+    pub strict_compute: Option<bool>,
+    pub function_compute_budget_us: Option<i64>,
 }
 
 /// `[[distributions]]`.
@@ -129,6 +158,7 @@ pub struct RawCacheBehavior {
     pub cache_policy: Option<String>,
     pub origin_request_policy: Option<String>,
     pub compress: Option<bool>,
+    pub function_associations: Option<RawFunctionAssociations>,
 }
 
 /// `[[distributions.custom_error_responses]]`.

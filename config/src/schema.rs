@@ -23,6 +23,11 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         }
         ["distributions", "custom_error_responses"] => fields_of::<RawCustomErrorResponse>(),
         ["cache_policies"] => fields_of::<RawCachePolicy>(),
+        ["functions"] => fields_of::<RawFunction>(),
+        ["key_value_stores"] => fields_of::<RawKeyValueStore>(),
+        ["distributions", "default_cache_behavior" | "cache_behaviors", "function_associations"] => {
+            fields_of::<RawFunctionAssociations>()
+        }
         ["origin_request_policies"] => fields_of::<RawOriginRequestPolicy>(),
         _ => return None,
     })

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use localfront_config::{Distribution, Origin};
+use localfront_config::{Distribution, Origin, OriginGroup};
 use pingora::http::ResponseHeader;
 
 use crate::snapshot::Snapshot;
@@ -22,6 +22,8 @@ pub enum XCache {
     Error,
     /// A viewer-protocol-policy redirect.
     Redirect,
+    /// A result named by an edge function runtime, e.g. `FunctionGeneratedResponse from cloudfront`.
+    Named(&'static str),
 }
 
 impl XCache {
@@ -33,6 +35,7 @@ impl XCache {
             Self::RefreshHit => "RefreshHit from cloudfront",
             Self::Error => "Error from cloudfront",
             Self::Redirect => "Redirect from cloudfront",
+            Self::Named(value) => value,
         }
     }
 }
@@ -67,6 +70,12 @@ pub struct RequestContext {
     pub origin_accept_encoding: Option<String>,
     /// Edge compression of the origin's body, when it applies.
     pub compressor: Option<Compressor>,
+    /// The current origin as a viewer-request function changed it (`cf.updateRequestOrigin`).
+    pub origin_override: Option<Origin>,
+    /// An origin group a viewer-request function created (`cf.createRequestOriginGroup`).
+    pub group_override: Option<OriginGroup>,
+    /// `replacement` comes from the viewer-response function, not a custom error response.
+    pub function_replaced_response: bool,
 }
 
 /// The origin a request is being sent to.
@@ -98,6 +107,9 @@ impl RequestContext {
             cache_key: None,
             origin_accept_encoding: None,
             compressor: None,
+            origin_override: None,
+            group_override: None,
+            function_replaced_response: false,
         }
     }
 
@@ -107,9 +119,21 @@ impl RequestContext {
             .map(|i| &self.snapshot.config.distributions[i])
     }
 
-    /// The origin currently tried.
+    /// The origin currently tried (as a function changed it, if it did).
     pub fn current_origin(&self) -> Option<&Origin> {
+        if let Some(o) = &self.origin_override {
+            return Some(o);
+        }
         self.distribution().map(|d| &d.origins[self.origin.origin])
+    }
+
+    /// The origin group being served, if any (one a function created wins).
+    pub fn current_group(&self) -> Option<&OriginGroup> {
+        if let Some(g) = &self.group_override {
+            return Some(g);
+        }
+        let d = self.distribution()?;
+        self.origin.group.map(|g| &d.origin_groups[g])
     }
 }
 

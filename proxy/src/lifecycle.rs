@@ -34,7 +34,9 @@ use crate::context::{RequestContext, XCache};
 use crate::snapshot::Snapshot;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
 use crate::stages::route::{self, ViewerRequest};
-use crate::stages::{cache, compress, origin_request, origin_response, viewer_response, Generated};
+use crate::stages::{
+    cache, compress, functions, origin_request, origin_response, viewer_response, Generated,
+};
 
 /// The error that carries a prepared custom error page from `upstream_response_filter` to
 /// `fail_to_proxy`, where pingora lets us write a response of our own.
@@ -176,8 +178,34 @@ impl ProxyHttp for Edge {
         };
         ctx.distribution = Some(route.distribution);
         ctx.behavior = route.behavior;
-        // The viewer-request function (CloudFront Functions / Lambda@Edge) runs here.
         ctx.origin = origin_request::choose_origin(ctx);
+
+        // viewer-request: a CloudFront Function may rewrite the request, pick the origin, or answer.
+        let snapshot = ctx.snapshot.clone();
+        let function = snapshot.config.distributions[route.distribution].cache_behaviors
+            [route.behavior]
+            .function_associations
+            .viewer_request
+            .as_deref();
+        if let (Some(name), false) = (function, ctx.internal) {
+            let viewer_ip = session
+                .client_addr()
+                .and_then(|a| a.as_inet())
+                .map(|a| a.ip());
+            if let Err(answer) = functions::viewer_request(
+                &snapshot.functions,
+                name,
+                ctx,
+                session.req_header_mut(),
+                viewer_ip,
+            ) {
+                if !session.is_body_empty() {
+                    session.set_keepalive(None);
+                }
+                self.respond(session, ctx, answer).await?;
+                return Ok(true);
+            }
+        }
         Ok(false)
     }
 
@@ -372,7 +400,48 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         ctx.x_cache = cache::x_cache(&session.cache.phase(), resp.status.as_u16());
-        // The viewer-response function runs here (not for ≥ 400 or generated responses).
+        // viewer-response: not for ≥ 400 (generated responses and custom error pages never get here).
+        let snapshot = ctx.snapshot.clone();
+        let function = ctx.distribution().and_then(|d| {
+            d.cache_behaviors[ctx.behavior]
+                .function_associations
+                .viewer_response
+                .clone()
+        });
+        if let (Some(name), false, true) = (
+            function.as_deref(),
+            ctx.internal,
+            resp.status.as_u16() < 400,
+        ) {
+            let viewer_ip = session
+                .client_addr()
+                .and_then(|a| a.as_inet())
+                .map(|a| a.ip());
+            let req = session.req_header().clone();
+            match functions::viewer_response(&snapshot.functions, name, ctx, &req, resp, viewer_ip)
+            {
+                Ok(None) => {}
+                // A new body: the whole response is written in `fail_to_proxy`.
+                Ok(Some(body)) => {
+                    ctx.function_replaced_response = true;
+                    ctx.replacement = Some((resp.clone(), body));
+                    return Error::e_explain(
+                        CUSTOM_ERROR_RESPONSE,
+                        "viewer-response function replaced the body",
+                    );
+                }
+                Err(answer) => {
+                    ctx.function_replaced_response = true;
+                    ctx.x_cache = answer.x_cache;
+                    ctx.replacement =
+                        Some((viewer_response::generated_header(&answer)?, answer.body));
+                    return Error::e_explain(
+                        CUSTOM_ERROR_RESPONSE,
+                        "viewer-response function failed",
+                    );
+                }
+            }
+        }
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
     }
 
@@ -403,7 +472,11 @@ impl ProxyHttp for Edge {
         };
         let sent = match page {
             Some((header, body)) => {
-                ctx.x_cache = XCache::Error;
+                // A custom error page reports an error; a viewer-response function's result keeps
+                // the X-Cache of the response it changed (or of its own failure).
+                if !ctx.function_replaced_response {
+                    ctx.x_cache = XCache::Error;
+                }
                 self.send(session, ctx, header, body).await
             }
             None => {

@@ -2,21 +2,28 @@
 //! server.
 
 mod admin;
+mod admin_client;
 mod cache;
 mod context;
 mod demo;
+mod edge_functions;
 mod in_process;
-mod invalidate;
 mod lifecycle;
 mod server;
 mod snapshot;
 mod stages;
+mod test_function;
 mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// Meters allocations per thread so a CloudFront Function's memory budget holds
+/// (runtimes/js); off the function path it only adds a thread-local check.
+#[global_allocator]
+static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
 use localfront_config::Config;
 
 /// CloudFront on a developer's laptop.
@@ -53,12 +60,56 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<String>,
     },
+    /// Read or change a KeyValueStore of a running localfront (through its admin API).
+    Kvs {
+        #[command(subcommand)]
+        action: KvsAction,
+        /// The store's name.
+        #[arg(long, global = true)]
+        store: Option<String>,
+        /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
+        #[arg(long, global = true)]
+        admin: Option<std::net::SocketAddr>,
+        /// The config whose `admin_listen` to use (default: ./localfront.toml if present).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+    },
+    /// Run a CloudFront Function on one event, printing what `aws cloudfront test-function` prints.
+    TestFunction {
+        /// The function's `.js` file.
+        #[arg(long)]
+        function: PathBuf,
+        /// The event JSON (the `--event-object` of the AWS CLI).
+        #[arg(long)]
+        event: PathBuf,
+        /// A KeyValueStore in AWS's import format, for `cf.kvs()`.
+        #[arg(long)]
+        kvs: Option<PathBuf>,
+        /// `development` or `live`.
+        #[arg(long, default_value = "development")]
+        stage: String,
+        /// `cloudfront-js-2.0` or `cloudfront-js-1.0`.
+        #[arg(long, default_value = "cloudfront-js-2.0")]
+        runtime: String,
+    },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum KvsAction {
+    /// Every key and value.
+    List,
+    /// One key's value.
+    Get { key: String },
+    /// Sets a key (seen by the next function run).
+    Put { key: String, value: String },
+    /// Removes a key.
+    Delete { key: String },
 }
 
 fn main() -> ExitCode {
@@ -77,26 +128,78 @@ fn main() -> ExitCode {
             config,
             paths,
         } => {
-            let admin = admin.or_else(|| {
-                let file = config.unwrap_or_else(|| PathBuf::from("localfront.toml"));
-                localfront_config::toml::load(&file)
-                    .ok()?
-                    .server
-                    .admin_listen
-            });
-            let admin = admin.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9180)));
-            match invalidate::run(admin, &distribution, &paths) {
-                Ok(answer) => {
-                    println!("{answer}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("localfront invalidate: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            let body = serde_json::json!({ "paths": paths }).to_string();
+            let path = format!("/distributions/{distribution}/invalidations");
+            report(
+                "invalidate",
+                admin_client::call(admin_addr(admin, config), "POST", &path, Some(body)),
+            )
         }
+        Command::Kvs {
+            action,
+            store,
+            admin,
+            config,
+        } => {
+            let Some(store) = store else {
+                eprintln!("localfront kvs: --store NAME is required");
+                return ExitCode::FAILURE;
+            };
+            let admin = admin_addr(admin, config);
+            let key_path = |k: &str| format!("/kvs/{store}/keys/{}", admin_client::encode_key(k));
+            let answer = match action {
+                KvsAction::List => admin_client::call(admin, "GET", &format!("/kvs/{store}"), None),
+                KvsAction::Get { key } => admin_client::call(admin, "GET", &key_path(&key), None),
+                KvsAction::Put { key, value } => {
+                    admin_client::call(admin, "PUT", &key_path(&key), Some(value))
+                }
+                KvsAction::Delete { key } => {
+                    admin_client::call(admin, "DELETE", &key_path(&key), None)
+                }
+            };
+            report("kvs", answer)
+        }
+        Command::TestFunction {
+            function,
+            event,
+            kvs,
+            stage,
+            runtime,
+        } => report(
+            "test-function",
+            test_function::run(&function, &event, kvs.as_deref(), &stage, &runtime),
+        ),
         Command::Serve { config, no_cache } => serve(config, server::Options { no_cache }),
+    }
+}
+
+/// The admin listener to talk to: `--admin`, else the config's `admin_listen`, else the default.
+fn admin_addr(
+    admin: Option<std::net::SocketAddr>,
+    config: Option<PathBuf>,
+) -> std::net::SocketAddr {
+    admin
+        .or_else(|| {
+            let file = config.unwrap_or_else(|| PathBuf::from("localfront.toml"));
+            localfront_config::toml::load(&file)
+                .ok()?
+                .server
+                .admin_listen
+        })
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9180)))
+}
+
+/// Prints an admin API answer, or the error.
+fn report(command: &str, answer: Result<String, String>) -> ExitCode {
+    match answer {
+        Ok(answer) => {
+            println!("{answer}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("localfront {command}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -104,7 +207,14 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     let mut ok = true;
     for file in files {
         match localfront_config::toml::load(file) {
-            Ok(_) => println!("{}: OK", file.display()),
+            // The functions' code is checked as CloudFront checks it when publishing.
+            Ok(config) => match edge_functions::EdgeFunctions::load(&config) {
+                Ok(_) => println!("{}: OK", file.display()),
+                Err(errors) => {
+                    ok = false;
+                    eprintln!("{}", errors.join("\n"));
+                }
+            },
             Err(errors) => {
                 ok = false;
                 eprintln!("{errors}");

@@ -12,6 +12,7 @@ use pingora::services::listening::Service;
 
 use crate::admin::Admin;
 use crate::cache::EdgeCache;
+use crate::edge_functions::EdgeFunctions;
 use crate::lifecycle::Edge;
 use crate::snapshot::{random_hex, Snapshot};
 
@@ -77,7 +78,8 @@ pub fn build(config: Config, options: Options) -> Result<Built, String> {
         config.server.cache_max_bytes,
         config.server.cache_max_object_bytes,
     );
-    let snapshot = Arc::new(Snapshot::new(config, &socket_dir));
+    let functions = EdgeFunctions::load(&config).map_err(|errors| errors.join("\n"))?;
+    let snapshot = Arc::new(Snapshot::new(config, &socket_dir, functions));
     let mut edge = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
         Edge::new(snapshot.clone(), cache, !options.no_cache),

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use localfront_config::{Config, Distribution, OriginKind};
 use wildmatch::WildMatch;
 
+use crate::edge_functions::EdgeFunctions;
+
 /// A config ready to serve.
 pub struct Snapshot {
     /// The validated config.
@@ -23,6 +25,8 @@ pub struct Snapshot {
     pub via_id: String,
     /// Marks localfront's own requests to itself (custom error pages); never leaves the process.
     pub internal_secret: String,
+    /// CloudFront Functions and KeyValueStores.
+    pub functions: EdgeFunctions,
 }
 
 /// Serving data of one distribution, indexed like its config.
@@ -47,7 +51,7 @@ pub enum OriginAddress {
 
 impl Snapshot {
     /// Builds the serving view; in-process origins listen under `socket_dir`.
-    pub fn new(config: Config, socket_dir: &Path) -> Self {
+    pub fn new(config: Config, socket_dir: &Path, functions: EdgeFunctions) -> Self {
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -72,6 +76,7 @@ impl Snapshot {
             default_distribution,
             via_id: random_hex(16),
             internal_secret: random_hex(16),
+            functions,
         }
     }
 

@@ -23,6 +23,7 @@ pub(super) struct Targets<'a> {
     pub origins: &'a [Origin],
     pub groups: &'a [OriginGroup],
     pub catalog: &'a Catalog,
+    pub functions: &'a [crate::model::FunctionConfig],
 }
 
 /// Converts the ordered behaviors and appends the default behavior (pattern `*`) last.
@@ -126,6 +127,12 @@ fn behavior(
         cache_policy,
         origin_request_policy,
         compress: b.compress.unwrap_or(false),
+        function_associations: super::functions::associations(
+            c,
+            b.function_associations,
+            targets.functions,
+            &at.key("function_associations"),
+        ),
     }
 }
 

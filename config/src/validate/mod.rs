@@ -2,6 +2,7 @@
 //! problem in one pass (a user fixes a config once, not once per error).
 
 mod behaviors;
+mod functions;
 mod origins;
 mod policies;
 mod server;
@@ -22,6 +23,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let root = KeyPath::default();
     let server = server::convert(&mut c, raw.server.unwrap_or_default(), &root.key("server"));
     let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
+    let (functions, key_value_stores) =
+        functions::convert(&mut c, raw.functions, raw.key_value_stores);
     if raw.distributions.is_empty() {
         c.error(
             &root,
@@ -32,13 +35,18 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .distributions
         .into_iter()
         .enumerate()
-        .map(|(i, d)| distribution(&mut c, d, &catalog, &root.key("distributions").index(i)))
+        .map(|(i, d)| {
+            let at = root.key("distributions").index(i);
+            distribution(&mut c, d, &catalog, &functions, &at)
+        })
         .collect();
     check_hosts(&mut c, &distributions);
     if c.issues.is_empty() {
         Ok(Config {
             server,
             distributions,
+            functions,
+            key_value_stores,
         })
     } else {
         Err(c.issues)
@@ -49,6 +57,7 @@ fn distribution(
     c: &mut Checker,
     d: RawDistribution,
     catalog: &policies::Catalog,
+    functions: &[crate::model::FunctionConfig],
     at: &KeyPath,
 ) -> Distribution {
     let id = c.required(d.id, at, "id").unwrap_or_default();
@@ -76,6 +85,7 @@ fn distribution(
             origins: &origins,
             groups: &origin_groups,
             catalog,
+            functions,
         },
         at,
     );

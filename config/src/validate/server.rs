@@ -75,6 +75,16 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
             300,
             5,
         ) as u64),
+        strict_compute: s.strict_compute.unwrap_or(false),
+        // localfront: CloudFront does not publish the budget behind ComputeUtilization; 1 ms is
+        // the documented default of the JS runtime's `Budgets` (runtimes/js).
+        function_compute_budget: Duration::from_micros(c.ranged(
+            s.function_compute_budget_us,
+            &at.key("function_compute_budget_us"),
+            100,
+            1_000_000,
+            1_000,
+        ) as u64),
         cache_max_bytes: cache_max_bytes as usize,
         cache_max_object_bytes: cache_max_object_bytes as usize,
     }

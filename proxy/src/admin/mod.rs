@@ -1,8 +1,9 @@
 //! The admin listener: one file per resource. `GET /healthz` (for scripts and tests waiting on a
-//! started localfront), `GET /cache` (what the cache holds) and
-//! `POST /distributions/{id}/invalidations`.
+//! started localfront), `GET /cache` (what the cache holds),
+//! `POST /distributions/{id}/invalidations` and `/kvs/{name}[/keys/{key}]`.
 
 mod invalidations;
+mod kvs;
 
 use std::sync::Arc;
 
@@ -32,6 +33,10 @@ impl ServeHttp for Admin {
     async fn response(&self, session: &mut ServerSession) -> Response<Vec<u8>> {
         let method = session.req_header().method.clone();
         let path = session.req_header().uri.path().to_owned();
+        if let Some(rest) = path.strip_prefix("/kvs/") {
+            let body = read_body(session).await;
+            return kvs::handle(&self.snapshot, method.as_str(), rest, &body);
+        }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method.as_str(), segments.as_slice()) {
             ("GET", ["healthz"]) => text(200, "ok\n"),

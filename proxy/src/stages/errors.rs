@@ -32,6 +32,8 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// Any other status CloudFront generates (origin failures: 502, 504).
     Status(u16),
+    /// A CloudFront Function failed (502 invalid output, 503 exception, limit or throttle).
+    Function(u16),
 }
 
 /// CloudFront's HTML error page with `Server: CloudFront` and `X-Cache: Error from cloudfront`.
@@ -41,6 +43,8 @@ pub fn cloudfront_error(kind: ErrorKind, request_id: &str) -> Generated {
         // The 403 code is unconfirmed (spec/distribution.md §9); the wording is localfront's.
         ErrorKind::HttpsRequired => (403, "Bad request.\nThis distribution only accepts HTTPS requests."),
         ErrorKind::MethodNotAllowed => (403, "This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests."),
+        // The 503 wording is observed (spec/cloudfront-functions.md §9).
+        ErrorKind::Function(s) => (s, "The CloudFront function associated with the CloudFront distribution is invalid or could not run."),
         ErrorKind::Status(504) => (504, "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection.\nThe origin did not respond in time."),
         ErrorKind::Status(s) if s >= 500 => (s, "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection."),
         ErrorKind::Status(s) => (s, "Bad request.\nThe request could not be satisfied."),
@@ -69,7 +73,7 @@ Request ID: {request_id}\n\
     );
     Generated {
         status,
-        headers: vec![("Content-Type", "text/html".to_owned())],
+        headers: vec![("Content-Type".to_owned(), "text/html".to_owned())],
         body: body.into(),
         x_cache: XCache::Error,
     }

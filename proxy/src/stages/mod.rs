@@ -4,6 +4,8 @@
 pub mod cache;
 pub mod compress;
 pub mod errors;
+pub mod function_origins;
+pub mod functions;
 pub mod origin_request;
 pub mod origin_response;
 pub mod route;
@@ -20,7 +22,7 @@ pub struct Generated {
     /// Status code.
     pub status: u16,
     /// Headers besides the ones every response gets.
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Bytes,
     /// `X-Cache` to report.

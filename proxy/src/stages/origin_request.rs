@@ -73,7 +73,12 @@ pub async fn peer(ctx: &RequestContext) -> Result<Box<HttpPeer>> {
     let (Some(d), Some(origin)) = (ctx.distribution, ctx.current_origin()) else {
         return Error::e_explain(ErrorType::InternalError, "origin requested before routing");
     };
-    let address = &ctx.snapshot.distributions[d].origins[ctx.origin.origin];
+    // An origin a function pointed elsewhere is resolved per request.
+    let unresolved = OriginAddress::Tcp { resolved: None };
+    let address = match (&ctx.origin_override, &origin.kind) {
+        (Some(_), OriginKind::Custom(_)) => &unresolved,
+        _ => &ctx.snapshot.distributions[d].origins[ctx.origin.origin],
+    };
     let mut peer = match (&origin.kind, address) {
         (OriginKind::Custom(c), OriginAddress::Tcp { resolved }) => {
             let tls = match c.protocol_policy {
@@ -341,18 +346,19 @@ pub fn fail_over(ctx: &mut RequestContext, method: &str) -> bool {
     if !matches!(method, "GET" | "HEAD" | "OPTIONS") || ctx.origin.on_secondary {
         return false;
     }
-    let (Some(g), Some(d)) = (ctx.origin.group, ctx.distribution()) else {
+    let (Some(group), Some(d)) = (ctx.current_group(), ctx.distribution()) else {
         return false;
     };
-    let secondary = &d.origin_groups[g].secondary;
-    let Some(index) = d.origins.iter().position(|o| &o.id == secondary) else {
+    let Some(index) = d.origins.iter().position(|o| o.id == group.secondary) else {
         return false;
     };
     ctx.origin = OriginChoice {
         origin: index,
-        group: Some(g),
+        group: ctx.origin.group,
         on_secondary: true,
     };
+    // A function's `updateRequestOrigin` changes the primary only (spec/cloudfront-functions.md §8).
+    ctx.origin_override = None;
     ctx.attempts = 0;
     true
 }

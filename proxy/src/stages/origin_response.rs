@@ -13,9 +13,8 @@ use crate::context::RequestContext;
 /// status is one the origin group fails over on.
 pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str) -> Result<()> {
     let status = resp.status.as_u16();
-    if let (Some(g), Some(d)) = (ctx.origin.group, ctx.distribution()) {
-        let codes = &d.origin_groups[g].failover_status_codes;
-        if codes.contains(&status) && fail_over(ctx, method) {
+    if let Some(group) = ctx.current_group() {
+        if group.failover_status_codes.contains(&status) && fail_over(ctx, method) {
             ctx.failing_over = true;
             let mut e = Error::explain(
                 ErrorType::HTTPStatus(status),

@@ -115,8 +115,8 @@ fn redirect_to_https(req: &ViewerRequest, host: &str) -> Generated {
     Generated {
         status,
         headers: vec![
-            ("Location", format!("https://{host}{port}{path_and_query}")),
-            ("Content-Type", "text/html".to_owned()),
+            ("Location".to_owned(), format!("https://{host}{port}{path_and_query}")),
+            ("Content-Type".to_owned(), "text/html".to_owned()),
         ],
         body: format!(
             "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n"

@@ -39,7 +39,7 @@ pub fn generated_header(g: &Generated) -> Result<ResponseHeader> {
     let mut resp = ResponseHeader::build(g.status, Some(g.headers.len() + 6))?;
     resp.insert_header(http::header::SERVER, "CloudFront")?;
     for (name, value) in &g.headers {
-        resp.insert_header(*name, value)?;
+        resp.append_header(name.clone(), value)?;
     }
     resp.insert_header(http::header::CONTENT_LENGTH, g.body.len().to_string())?;
     Ok(resp)

@@ -1,5 +1,5 @@
-//! `localfront invalidate --distribution ID PATH...`: asks a running localfront's admin API to
-//! invalidate paths, as `aws cloudfront create-invalidation` asks CloudFront.
+//! The client side of the admin API, for the commands that act on a running localfront:
+//! `localfront invalidate` (like `aws cloudfront create-invalidation`) and `localfront kvs`.
 
 use std::net::SocketAddr;
 
@@ -8,20 +8,24 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-/// Sends the invalidation; returns the admin API's answer, or why it could not be had.
-pub fn run(admin: SocketAddr, distribution: &str, paths: &[String]) -> Result<String, String> {
+/// Sends one request to the admin listener; returns the answer's body, or why it failed.
+pub fn call(
+    admin: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<String, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let body = serde_json::json!({ "paths": paths }).to_string();
-        let req = http::Request::post(format!(
-            "http://{admin}/distributions/{distribution}/invalidations"
-        ))
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
+        let req = http::Request::builder()
+            .method(method)
+            .uri(format!("http://{admin}{path}"))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| e.to_string())?;
         let client = Client::builder(TokioExecutor::new()).build_http();
         let res = client
             .request(req)
@@ -41,4 +45,9 @@ pub fn run(admin: SocketAddr, distribution: &str, paths: &[String]) -> Result<St
             Err(format!("{status}: {text}"))
         }
     })
+}
+
+/// A key in a URL path segment (keys may hold `/`).
+pub fn encode_key(key: &str) -> String {
+    percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
