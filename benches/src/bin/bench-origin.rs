@@ -16,7 +16,10 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 fn main() {
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(18080);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(18080);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -29,7 +32,9 @@ async fn serve(addr: SocketAddr) {
     let large = Bytes::from(vec![b'b'; 64 * 1024]);
     let listener = TcpListener::bind(addr).await.expect("bind the origin port");
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let (small, large) = (small.clone(), large.clone());
         tokio::spawn(async move {
@@ -45,7 +50,9 @@ async fn serve(addr: SocketAddr) {
                             .header("content-type", "text/plain")
                             .header("cache-control", "max-age=3600")
                             .body(Full::new(b)),
-                        None => Response::builder().status(404).body(Full::new(Bytes::new())),
+                        None => Response::builder()
+                            .status(404)
+                            .body(Full::new(Bytes::new())),
                     };
                     Ok::<_, Infallible>(res.expect("static response"))
                 }
