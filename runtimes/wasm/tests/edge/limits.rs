@@ -137,3 +137,34 @@ async fn invocations_past_max_concurrency_are_throttled() {
     // Once the first is done the function serves again.
     assert!(f.invoke(&quick).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_runtime_with_every_instance_slot_in_use_throttles() {
+    let mut config = localfront_wasm::RuntimeConfig::new(crate::guests::compile_cache_dir());
+    config.instance_slots = 2;
+    config.max_memory_mb = 64;
+    let rt = localfront_wasm::EdgeRuntime::with_config(config).expect("runtime");
+    let busy_fn = load_with(&rt, "init-counter", |s| {
+        s.max_concurrency = 2;
+        s.memory_mb = 64;
+    });
+    let other = load_with(&rt, "ab-cookie", |s| {
+        s.max_concurrency = 1;
+        s.memory_mb = 64;
+    });
+    let mut busy = event(EventType::ViewerRequest, "/");
+    busy.request.headers.set("x-busy-ms", "100");
+    // Two concurrent calls leave two warm instances holding both slots.
+    let (a, b) = tokio::join!(busy_fn.invoke(&busy), busy_fn.invoke(&busy));
+    assert!(a.is_ok() && b.is_ok());
+
+    let err = other
+        .invoke(&event(EventType::ViewerRequest, "/"))
+        .await
+        .unwrap_err();
+
+    let EdgeError::LimitExceeded(l) = &err else {
+        panic!("expected LimitExceeded, got {err}")
+    };
+    assert_eq!(l.limit, Limit::InstancePool);
+}
