@@ -21,6 +21,38 @@ pub struct Config {
     pub functions: Vec<FunctionConfig>,
     /// KeyValueStores, by name.
     pub key_value_stores: Vec<KeyValueStoreConfig>,
+    /// Lambda@Edge handlers (WebAssembly components), by name.
+    pub edge_functions: Vec<EdgeFunctionConfig>,
+}
+
+/// `[[edge_functions]]`: a Lambda@Edge handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeFunctionConfig {
+    /// Name, referenced by behaviors' `lambda_associations`.
+    pub name: String,
+    /// The component (`.wasm`, absolute).
+    pub component: PathBuf,
+    /// Expose the request body to the handler (IncludeBody).
+    pub include_body: bool,
+    /// Lowers the event's timeout (viewer 5 s, origin 30 s).
+    pub timeout: Option<Duration>,
+    /// Memory cap in MB.
+    pub memory_mb: u64,
+    /// Concurrent invocations before `LambdaLimitExceeded`.
+    pub max_concurrency: u32,
+}
+
+/// A behavior's Lambda@Edge handlers, one per event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LambdaAssociations {
+    /// viewer-request.
+    pub viewer_request: Option<String>,
+    /// origin-request (cache misses).
+    pub origin_request: Option<String>,
+    /// origin-response.
+    pub origin_response: Option<String>,
+    /// viewer-response.
+    pub viewer_response: Option<String>,
 }
 
 /// `[[functions]]`: a CloudFront Function's code and settings.
@@ -247,6 +279,8 @@ pub struct CacheBehavior {
     pub compress: bool,
     /// CloudFront Functions on viewer events.
     pub function_associations: FunctionAssociations,
+    /// Lambda@Edge handlers.
+    pub lambda_associations: LambdaAssociations,
 }
 
 /// The two method sets CloudFront caches.

@@ -24,6 +24,28 @@ pub struct RawConfig {
     pub functions: Vec<RawFunction>,
     #[serde(default)]
     pub key_value_stores: Vec<RawKeyValueStore>,
+    #[serde(default)]
+    pub edge_functions: Vec<RawEdgeFunction>,
+}
+
+/// `[[edge_functions]]`: a Lambda@Edge handler as a WebAssembly component.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawEdgeFunction {
+    pub name: Option<String>,
+    pub component: Option<String>,
+    pub include_body: Option<bool>,
+    pub timeout: Option<i64>,
+    pub memory_mb: Option<i64>,
+    pub max_concurrency: Option<i64>,
+}
+
+/// `lambda_associations = { … }` on a behavior.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawLambdaAssociations {
+    pub viewer_request: Option<String>,
+    pub origin_request: Option<String>,
+    pub origin_response: Option<String>,
+    pub viewer_response: Option<String>,
 }
 
 /// `[[functions]]`: a CloudFront Function.
@@ -159,6 +181,7 @@ pub struct RawCacheBehavior {
     pub origin_request_policy: Option<String>,
     pub compress: Option<bool>,
     pub function_associations: Option<RawFunctionAssociations>,
+    pub lambda_associations: Option<RawLambdaAssociations>,
 }
 
 /// `[[distributions.custom_error_responses]]`.

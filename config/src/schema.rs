@@ -24,6 +24,10 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["distributions", "custom_error_responses"] => fields_of::<RawCustomErrorResponse>(),
         ["cache_policies"] => fields_of::<RawCachePolicy>(),
         ["functions"] => fields_of::<RawFunction>(),
+        ["edge_functions"] => fields_of::<RawEdgeFunction>(),
+        ["distributions", "default_cache_behavior" | "cache_behaviors", "lambda_associations"] => {
+            fields_of::<RawLambdaAssociations>()
+        }
         ["key_value_stores"] => fields_of::<RawKeyValueStore>(),
         ["distributions", "default_cache_behavior" | "cache_behaviors", "function_associations"] => {
             fields_of::<RawFunctionAssociations>()

@@ -35,8 +35,12 @@ use crate::snapshot::Snapshot;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, functions, origin_request, origin_response, viewer_response, Generated,
+    cache, compress, functions, lambdas, origin_request, origin_response, viewer_response,
+    Generated,
 };
+use localfront_config::LambdaAssociations;
+use localfront_events::lambda_edge::EventType;
+use localfront_wasm::EdgeFunction;
 
 /// The error that carries a prepared custom error page from `upstream_response_filter` to
 /// `fail_to_proxy`, where pingora lets us write a response of our own.
@@ -98,6 +102,17 @@ impl Edge {
             session.write_response_body(Some(body), true).await?;
         }
         Ok(())
+    }
+
+    /// The behavior's Lambda@Edge handler for one event, if it has one.
+    fn lambda(
+        &self,
+        ctx: &RequestContext,
+        event: impl Fn(&LambdaAssociations) -> &Option<String>,
+    ) -> Option<EdgeFunction> {
+        let d = ctx.distribution()?;
+        let name = event(&d.cache_behaviors[ctx.behavior].lambda_associations).as_deref()?;
+        ctx.snapshot.lambdas.get(name).cloned()
     }
 
     /// The custom error page for `status`, fetched through this edge, if a rule has one.
@@ -206,6 +221,28 @@ impl ProxyHttp for Edge {
                 return Ok(true);
             }
         }
+        // viewer-request: or a Lambda@Edge handler (never both on one behavior).
+        if let (Some(handler), false) = (self.lambda(ctx, |l| &l.viewer_request), ctx.internal) {
+            let viewer_ip = session
+                .client_addr()
+                .and_then(|a| a.as_inet())
+                .map(|a| a.ip());
+            let outcome = lambdas::on_request(
+                &handler,
+                EventType::ViewerRequest,
+                ctx,
+                session.req_header_mut(),
+                viewer_ip,
+            )
+            .await;
+            if let lambdas::RequestOutcome::Respond(answer) = outcome {
+                if !session.is_body_empty() {
+                    session.set_keepalive(None);
+                }
+                self.respond(session, ctx, answer).await?;
+                return Ok(true);
+            }
+        }
         Ok(false)
     }
 
@@ -296,6 +333,39 @@ impl ProxyHttp for Edge {
         }
     }
 
+    async fn proxy_upstream_filter(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestContext,
+    ) -> Result<bool> {
+        // origin-request: cache misses only, before the origin is contacted (spec/lambda-edge.md §5).
+        let Some(handler) = self.lambda(ctx, |l| &l.origin_request) else {
+            return Ok(true);
+        };
+        let viewer_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip());
+        match lambdas::on_request(
+            &handler,
+            EventType::OriginRequest,
+            ctx,
+            session.req_header_mut(),
+            viewer_ip,
+        )
+        .await
+        {
+            lambdas::RequestOutcome::Continue => Ok(true),
+            lambdas::RequestOutcome::Respond(answer) => {
+                if !session.is_body_empty() {
+                    session.set_keepalive(None);
+                }
+                self.respond(session, ctx, answer).await?;
+                Ok(false)
+            }
+        }
+    }
+
     async fn upstream_peer(
         &self,
         _session: &mut Session,
@@ -360,6 +430,44 @@ impl ProxyHttp for Edge {
     ) -> Result<()> {
         let method = session.req_header().method.clone();
         origin_response::filter(resp, ctx, method.as_str())?;
+        // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
+        if let Some(handler) = self.lambda(ctx, |l| &l.origin_response) {
+            let viewer_ip = session
+                .client_addr()
+                .and_then(|a| a.as_inet())
+                .map(|a| a.ip());
+            let req = session.req_header().clone();
+            match lambdas::on_response(
+                &handler,
+                EventType::OriginResponse,
+                ctx,
+                &req,
+                resp,
+                viewer_ip,
+            )
+            .await
+            {
+                Ok(None) => {}
+                Ok(Some(body)) => {
+                    ctx.function_replaced_response = true;
+                    ctx.replacement = Some((resp.clone(), body));
+                    return Error::e_explain(
+                        CUSTOM_ERROR_RESPONSE,
+                        "origin-response handler set the body",
+                    );
+                }
+                Err(answer) => {
+                    ctx.function_replaced_response = true;
+                    ctx.x_cache = answer.x_cache;
+                    ctx.replacement =
+                        Some((viewer_response::generated_header(&answer)?, answer.body));
+                    return Error::e_explain(
+                        CUSTOM_ERROR_RESPONSE,
+                        "origin-response handler failed",
+                    );
+                }
+            }
+        }
         if let Some(page) = self.custom_error_page(ctx, resp.status.as_u16()).await {
             ctx.replacement = Some(page);
             return Error::e_explain(CUSTOM_ERROR_RESPONSE, "serving the custom error page");
@@ -438,6 +546,47 @@ impl ProxyHttp for Edge {
                     return Error::e_explain(
                         CUSTOM_ERROR_RESPONSE,
                         "viewer-response function failed",
+                    );
+                }
+            }
+        }
+        if let (Some(handler), false, true) = (
+            self.lambda(ctx, |l| &l.viewer_response),
+            ctx.internal,
+            resp.status.as_u16() < 400,
+        ) {
+            let viewer_ip = session
+                .client_addr()
+                .and_then(|a| a.as_inet())
+                .map(|a| a.ip());
+            let req = session.req_header().clone();
+            match lambdas::on_response(
+                &handler,
+                EventType::ViewerResponse,
+                ctx,
+                &req,
+                resp,
+                viewer_ip,
+            )
+            .await
+            {
+                Ok(None) => {}
+                Ok(Some(body)) => {
+                    ctx.function_replaced_response = true;
+                    ctx.replacement = Some((resp.clone(), body));
+                    return Error::e_explain(
+                        CUSTOM_ERROR_RESPONSE,
+                        "viewer-response handler set the body",
+                    );
+                }
+                Err(answer) => {
+                    ctx.function_replaced_response = true;
+                    ctx.x_cache = answer.x_cache;
+                    ctx.replacement =
+                        Some((viewer_response::generated_header(&answer)?, answer.body));
+                    return Error::e_explain(
+                        CUSTOM_ERROR_RESPONSE,
+                        "viewer-response handler failed",
                     );
                 }
             }

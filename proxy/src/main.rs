@@ -7,6 +7,7 @@ mod cache;
 mod context;
 mod demo;
 mod edge_functions;
+mod edge_lambdas;
 mod in_process;
 mod lifecycle;
 mod server;

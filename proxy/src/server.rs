@@ -13,6 +13,7 @@ use pingora::services::listening::Service;
 use crate::admin::Admin;
 use crate::cache::EdgeCache;
 use crate::edge_functions::EdgeFunctions;
+use crate::edge_lambdas::EdgeLambdas;
 use crate::lifecycle::Edge;
 use crate::snapshot::{random_hex, Snapshot};
 
@@ -79,7 +80,8 @@ pub fn build(config: Config, options: Options) -> Result<Built, String> {
         config.server.cache_max_object_bytes,
     );
     let functions = EdgeFunctions::load(&config).map_err(|errors| errors.join("\n"))?;
-    let snapshot = Arc::new(Snapshot::new(config, &socket_dir, functions));
+    let lambdas = EdgeLambdas::load(&config).map_err(|errors| errors.join("\n"))?;
+    let snapshot = Arc::new(Snapshot::new(config, &socket_dir, functions, lambdas));
     let mut edge = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
         Edge::new(snapshot.clone(), cache, !options.no_cache),

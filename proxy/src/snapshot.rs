@@ -10,6 +10,7 @@ use localfront_config::{Config, Distribution, OriginKind};
 use wildmatch::WildMatch;
 
 use crate::edge_functions::EdgeFunctions;
+use crate::edge_lambdas::EdgeLambdas;
 
 /// A config ready to serve.
 pub struct Snapshot {
@@ -27,6 +28,8 @@ pub struct Snapshot {
     pub internal_secret: String,
     /// CloudFront Functions and KeyValueStores.
     pub functions: EdgeFunctions,
+    /// Lambda@Edge handlers.
+    pub lambdas: EdgeLambdas,
 }
 
 /// Serving data of one distribution, indexed like its config.
@@ -51,7 +54,12 @@ pub enum OriginAddress {
 
 impl Snapshot {
     /// Builds the serving view; in-process origins listen under `socket_dir`.
-    pub fn new(config: Config, socket_dir: &Path, functions: EdgeFunctions) -> Self {
+    pub fn new(
+        config: Config,
+        socket_dir: &Path,
+        functions: EdgeFunctions,
+        lambdas: EdgeLambdas,
+    ) -> Self {
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -77,6 +85,7 @@ impl Snapshot {
             via_id: random_hex(16),
             internal_secret: random_hex(16),
             functions,
+            lambdas,
         }
     }
 

@@ -3,6 +3,9 @@
 
 #![allow(dead_code, unused_imports)] // each test binary uses part of the harness
 
+/// The Lambda@Edge guest components, built once per test binary (shared with runtimes/wasm's tests).
+#[path = "../../runtimes/wasm/tests/edge/guests.rs"]
+pub mod guests;
 pub mod localfront;
 pub mod origin;
 pub mod raw;

@@ -24,6 +24,7 @@ pub(super) struct Targets<'a> {
     pub groups: &'a [OriginGroup],
     pub catalog: &'a Catalog,
     pub functions: &'a [crate::model::FunctionConfig],
+    pub edge_functions: &'a [crate::model::EdgeFunctionConfig],
 }
 
 /// Converts the ordered behaviors and appends the default behavior (pattern `*`) last.
@@ -118,6 +119,12 @@ fn behavior(
             .catalog
             .origin_request_policy(c, &name, &at.key("origin_request_policy"))
     });
+    let function_associations = super::functions::associations(
+        c,
+        b.function_associations,
+        targets.functions,
+        &at.key("function_associations"),
+    );
     CacheBehavior {
         path_pattern,
         target_origin_id,
@@ -127,12 +134,14 @@ fn behavior(
         cache_policy,
         origin_request_policy,
         compress: b.compress.unwrap_or(false),
-        function_associations: super::functions::associations(
+        lambda_associations: super::functions::lambda_associations(
             c,
-            b.function_associations,
-            targets.functions,
-            &at.key("function_associations"),
+            b.lambda_associations,
+            targets.edge_functions,
+            &function_associations,
+            &at.key("lambda_associations"),
         ),
+        function_associations,
     }
 }
 

@@ -3,8 +3,13 @@
 
 use super::Checker;
 use crate::error::{did_you_mean, KeyPath};
-use crate::model::{FunctionAssociations, FunctionConfig, KeyValueStoreConfig};
-use crate::raw::{RawFunction, RawFunctionAssociations, RawKeyValueStore};
+use crate::model::{
+    EdgeFunctionConfig, FunctionAssociations, FunctionConfig, KeyValueStoreConfig,
+    LambdaAssociations,
+};
+use crate::raw::{
+    RawEdgeFunction, RawFunction, RawFunctionAssociations, RawKeyValueStore, RawLambdaAssociations,
+};
 
 const RUNTIMES: &[&str] = &["cloudfront-js-2.0", "cloudfront-js-1.0"];
 
@@ -110,6 +115,100 @@ pub(super) fn associations(
     check(&raw.viewer_response, "viewer_response");
     FunctionAssociations {
         viewer_request: raw.viewer_request,
+        viewer_response: raw.viewer_response,
+    }
+}
+
+/// `[[edge_functions]]`: names, component files, limits (spec/lambda-edge.md §6).
+pub(super) fn convert_edge(c: &mut Checker, raw: Vec<RawEdgeFunction>) -> Vec<EdgeFunctionConfig> {
+    let mut out: Vec<EdgeFunctionConfig> = Vec::new();
+    for (i, f) in raw.into_iter().enumerate() {
+        let at = KeyPath::default().key("edge_functions").index(i);
+        let (Some(name), Some(component)) = (
+            c.required(f.name, &at, "name"),
+            c.required(f.component, &at, "component"),
+        ) else {
+            continue;
+        };
+        let component = c.path(&component);
+        if !component.is_file() {
+            c.error(
+                &at.key("component"),
+                format!("`{}` is not a file", component.display()),
+            );
+        }
+        if out.iter().any(|x| x.name == name) {
+            c.error(&at.key("name"), format!("duplicate edge function `{name}`"));
+        }
+        let timeout = f
+            .timeout
+            .map(|_| c.ranged(f.timeout, &at.key("timeout"), 1, 30, 30))
+            .map(|s| std::time::Duration::from_secs(s as u64));
+        out.push(EdgeFunctionConfig {
+            name,
+            component,
+            include_body: f.include_body.unwrap_or(false),
+            timeout,
+            memory_mb: c.ranged(f.memory_mb, &at.key("memory_mb"), 1, 512, 128) as u64,
+            max_concurrency: c.ranged(f.max_concurrency, &at.key("max_concurrency"), 1, 1000, 32)
+                as u32,
+        });
+    }
+    out
+}
+
+/// A behavior's `lambda_associations`: declared handlers, and no viewer event shared with a
+/// CloudFront Function (spec/cloudfront-functions.md §9).
+pub(super) fn lambda_associations(
+    c: &mut Checker,
+    raw: Option<RawLambdaAssociations>,
+    edge: &[EdgeFunctionConfig],
+    functions: &FunctionAssociations,
+    at: &KeyPath,
+) -> LambdaAssociations {
+    let Some(raw) = raw else {
+        return LambdaAssociations::default();
+    };
+    let mut check = |name: &Option<String>, key: &str| {
+        if let Some(n) = name {
+            if edge.iter().all(|f| &f.name != n) {
+                let message = format!("unknown edge function `{n}`");
+                match did_you_mean(n, edge.iter().map(|f| f.name.as_str())) {
+                    Some(h) => c.error_hint(&at.key(key), message, h),
+                    None => {
+                        c.error_hint(&at.key(key), message, "declare it in `[[edge_functions]]`")
+                    }
+                }
+            }
+        }
+    };
+    check(&raw.viewer_request, "viewer_request");
+    check(&raw.origin_request, "origin_request");
+    check(&raw.origin_response, "origin_response");
+    check(&raw.viewer_response, "viewer_response");
+    for (lambda, function, key) in [
+        (
+            &raw.viewer_request,
+            &functions.viewer_request,
+            "viewer_request",
+        ),
+        (
+            &raw.viewer_response,
+            &functions.viewer_response,
+            "viewer_response",
+        ),
+    ] {
+        if lambda.is_some() && function.is_some() {
+            c.error(
+                &at.key(key),
+                format!("a CloudFront Function and a Lambda@Edge handler cannot share {key} on one behavior"),
+            );
+        }
+    }
+    LambdaAssociations {
+        viewer_request: raw.viewer_request,
+        origin_request: raw.origin_request,
+        origin_response: raw.origin_response,
         viewer_response: raw.viewer_response,
     }
 }

@@ -25,6 +25,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
+    let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
     if raw.distributions.is_empty() {
         c.error(
             &root,
@@ -37,7 +38,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .enumerate()
         .map(|(i, d)| {
             let at = root.key("distributions").index(i);
-            distribution(&mut c, d, &catalog, &functions, &at)
+            distribution(&mut c, d, &catalog, (&functions, &edge_functions), &at)
         })
         .collect();
     check_hosts(&mut c, &distributions);
@@ -47,6 +48,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             distributions,
             functions,
             key_value_stores,
+            edge_functions,
         })
     } else {
         Err(c.issues)
@@ -57,7 +59,10 @@ fn distribution(
     c: &mut Checker,
     d: RawDistribution,
     catalog: &policies::Catalog,
-    functions: &[crate::model::FunctionConfig],
+    (functions, edge_functions): (
+        &[crate::model::FunctionConfig],
+        &[crate::model::EdgeFunctionConfig],
+    ),
     at: &KeyPath,
 ) -> Distribution {
     let id = c.required(d.id, at, "id").unwrap_or_default();
@@ -86,6 +91,7 @@ fn distribution(
             groups: &origin_groups,
             catalog,
             functions,
+            edge_functions,
         },
         at,
     );

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Status(u16),
     /// A CloudFront Function failed (502 invalid output, 503 exception, limit or throttle).
     Function(u16),
+    /// A Lambda@Edge handler failed (502 invalid result, 503 error, limit or timeout).
+    Lambda(u16),
 }
 
 /// CloudFront's HTML error page with `Server: CloudFront` and `X-Cache: Error from cloudfront`.
@@ -45,6 +47,9 @@ pub fn cloudfront_error(kind: ErrorKind, request_id: &str) -> Generated {
         ErrorKind::MethodNotAllowed => (403, "This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests."),
         // The 503 wording is observed (spec/cloudfront-functions.md §9).
         ErrorKind::Function(s) => (s, "The CloudFront function associated with the CloudFront distribution is invalid or could not run."),
+        // The 503 wording is observed (spec/lambda-edge.md §7); the 502 one is localfront's.
+        ErrorKind::Lambda(502) => (502, "The Lambda function returned an invalid response to CloudFront."),
+        ErrorKind::Lambda(s) => (s, "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions."),
         ErrorKind::Status(504) => (504, "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection.\nThe origin did not respond in time."),
         ErrorKind::Status(s) if s >= 500 => (s, "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection."),
         ErrorKind::Status(s) => (s, "Bad request.\nThe request could not be satisfied."),

@@ -6,6 +6,7 @@ pub mod compress;
 pub mod errors;
 pub mod function_origins;
 pub mod functions;
+pub mod lambdas;
 pub mod origin_request;
 pub mod origin_response;
 pub mod route;

@@ -33,8 +33,14 @@ pub fn component(name: &str) -> PathBuf {
     path
 }
 
+/// The repository root: the nearest ancestor of the crate that holds the fixtures (this file is
+/// also compiled into the proxy's integration tests, from another crate directory).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("runtimes/wasm/fixtures/Cargo.toml").is_file())
+        .expect("the repository holds runtimes/wasm/fixtures")
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {

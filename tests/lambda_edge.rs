@@ -1,0 +1,255 @@
+//! Lambda@Edge handlers (WebAssembly components) in the request path (spec/lambda-edge.md): the
+//! four events, generated responses, origin rewrites, and CloudFront's errors.
+
+mod support;
+
+use support::guests::component;
+use support::{Localfront, Reply, TestOrigin};
+
+fn declare(name: &str, fixture: &str, extra: &str) -> String {
+    format!(
+        "[[edge_functions]]\nname = \"{name}\"\ncomponent = \"{}\"\n{extra}\n",
+        component(fixture).display()
+    )
+}
+
+#[tokio::test]
+async fn viewer_request_rewrites_the_request() {
+    let origin = TestOrigin::start(|r| {
+        Reply::new(200, format!("{} group {}", r.uri, r.header("x-ab-group")))
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "cache_policy = \"CachingDisabled\"\norigin_request_policy = \"AllViewer\"\nlambda_associations = { viewer_request = \"ab\" }",
+        )
+        .tail(&declare("ab", "ab-cookie", ""))
+        .start()
+        .await;
+
+    let res = lf
+        .request("GET", "/page")
+        .header("cookie", "ab=b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "/b/page group b");
+}
+
+#[tokio::test]
+async fn a_viewer_request_handler_can_answer_by_itself() {
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "lambda_associations = { viewer_request = \"signin\" }",
+        )
+        .tail(&declare("signin", "redirect-unauthenticated", ""))
+        .start()
+        .await;
+
+    let res = lf.get("/account?tab=1").await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        "/signin?redirect=%2Faccount%3Ftab%3D1"
+    );
+    assert_eq!(
+        res.headers()["x-cache"],
+        "LambdaGeneratedResponse from cloudfront"
+    );
+    assert!(origin.requests().is_empty());
+}
+
+#[tokio::test]
+async fn origin_request_runs_on_misses_only_and_can_move_the_origin() {
+    let app = TestOrigin::named("app").await;
+    let elsewhere = TestOrigin::start(|r| {
+        Reply::new(200, format!("elsewhere {}", r.uri)).header("cache-control", "max-age=60")
+    })
+    .await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("logo.txt"), "from the bucket").unwrap();
+    let lf = Localfront::builder()
+        .origin("app", &app)
+        .raw_origin("site", &format!("s3 = {{ directory = \"{}\" }}", site.path().display()))
+        .default_behavior(
+            "app",
+            "origin_request_policy = \"UserAgentRefererHeaders\"\nlambda_associations = { origin_request = \"move\" }\ncache_policy = \"Port\"",
+        )
+        .tail(&format!(
+            "{}[[cache_policies]]\nname = \"Port\"\nheaders = {{ whitelist = [\"x-test-origin-port\"] }}\n",
+            declare("move", "origin-to-localhost", "")
+        ))
+        .start()
+        .await;
+
+    let port = elsewhere.port().to_string();
+    for expected in ["Miss from cloudfront", "Hit from cloudfront"] {
+        let res = lf
+            .request("GET", "/x")
+            .header("x-test-origin-port", &port)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["x-cache"], expected);
+        assert_eq!(res.text().await.unwrap(), "elsewhere /rewritten/x");
+    }
+    assert_eq!(
+        elsewhere.requests().len(),
+        1,
+        "origin-request does not run on hits"
+    );
+    assert_eq!(
+        elsewhere.last_request().header("x-rewritten-by"),
+        "origin-to-localhost"
+    );
+    assert!(elsewhere
+        .last_request()
+        .headers
+        .get("x-test-origin-port")
+        .is_none());
+    // An S3 origin of the distribution, by its event name.
+    assert_eq!(
+        lf.get("/static/logo.txt").await.text().await.unwrap(),
+        "from the bucket"
+    );
+    assert!(app.requests().is_empty());
+}
+
+#[tokio::test]
+async fn origin_response_changes_status_headers_and_body() {
+    let origin = TestOrigin::start(|r| match r.uri.as_str() {
+        "/broken" => Reply::new(500, "stack trace"),
+        "/gone" => Reply::new(404, "nope"),
+        _ => Reply::new(200, "fine"),
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "lambda_associations = { origin_response = \"errors\" }",
+        )
+        .tail(&declare("errors", "error-rewrite", ""))
+        .start()
+        .await;
+
+    let res = lf.get("/broken").await;
+    assert_eq!(res.status(), 503);
+    assert!(res.text().await.unwrap().contains("Down for maintenance"));
+    let res = lf.get("/gone").await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/not-found.html");
+    assert_eq!(lf.get("/ok").await.text().await.unwrap(), "fine");
+}
+
+#[tokio::test]
+async fn viewer_response_adds_headers_on_hits_too() {
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "page").header("cache-control", "max-age=60")).await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "lambda_associations = { viewer_response = \"headers\" }",
+        )
+        .tail(&declare("headers", "security-headers", ""))
+        .start()
+        .await;
+
+    for expected in ["Miss from cloudfront", "Hit from cloudfront"] {
+        let res = lf.get("/p").await;
+        assert_eq!(res.headers()["x-cache"], expected);
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+    }
+}
+
+#[tokio::test]
+async fn handler_failures_are_cloudfronts_502_and_503() {
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .behavior(
+            "/forbidden/*",
+            "app",
+            "lambda_associations = { viewer_request = \"forbidden\" }",
+        )
+        .behavior(
+            "/trap/*",
+            "app",
+            "lambda_associations = { viewer_request = \"trap\" }",
+        )
+        .behavior(
+            "/loop/*",
+            "app",
+            "lambda_associations = { viewer_request = \"loop\" }",
+        )
+        .default_behavior("app", "")
+        .tail(&format!(
+            "{}{}{}",
+            declare("forbidden", "forbidden-header", ""),
+            declare("trap", "trap", ""),
+            declare("loop", "infinite-loop", "timeout = 1"),
+        ))
+        .start()
+        .await;
+
+    let res = lf.get("/forbidden/x").await;
+    assert_eq!(res.status(), 502);
+    assert_eq!(
+        res.headers()["x-cache"],
+        "LambdaValidationError from cloudfront"
+    );
+    let res = lf.get("/trap/x").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.headers()["x-cache"],
+        "LambdaExecutionError from cloudfront"
+    );
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("The Lambda function associated with the CloudFront distribution"));
+    let started = std::time::Instant::now();
+    let res = lf.get("/loop/x").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.headers()["x-cache"],
+        "LambdaLimitExceeded from cloudfront"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // The proxy is unharmed.
+    assert_eq!(
+        lf.get("/fine").await.text().await.unwrap(),
+        "origin app: /fine"
+    );
+    assert!(origin.requests().iter().all(|r| r.uri == "/fine"));
+}
+
+#[tokio::test]
+async fn a_function_and_a_handler_cannot_share_a_viewer_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let js = dir.path().join("f.js");
+    std::fs::write(&js, "function handler(event) { return event.request; }\n").unwrap();
+    let config = dir.path().join("localfront.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[distributions]]\nid = \"E1\"\n[[distributions.origins]]\nid = \"o\"\necho = true\n[distributions.default_cache_behavior]\ntarget_origin_id = \"o\"\nfunction_associations = {{ viewer_request = \"f\" }}\nlambda_associations = {{ viewer_request = \"h\" }}\n[[functions]]\nname = \"f\"\ncode = \"f.js\"\n{}",
+            declare("h", "ab-cookie", "")
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(support::localfront::binary())
+        .arg("validate")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot share viewer_request"));
+}
