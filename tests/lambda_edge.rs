@@ -253,3 +253,41 @@ async fn a_function_and_a_handler_cannot_share_a_viewer_event() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot share viewer_request"));
 }
+
+#[tokio::test]
+async fn invoke_runs_one_event_like_sam_local_invoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"Records":[{"cf":{"config":{"distributionDomainName":"d1.cloudfront.net","distributionId":"E1","eventType":"viewer-request","requestId":"r-1"},
+            "request":{"clientIp":"203.0.113.1","method":"GET","uri":"/page","querystring":"","headers":{"cookie":[{"key":"Cookie","value":"ab=a"}]}}}}]}"#,
+    )
+    .unwrap();
+    let out = tokio::process::Command::new(support::localfront::binary())
+        .arg("invoke")
+        .arg("--handler")
+        .arg(component("ab-cookie"))
+        .arg("--event")
+        .arg(&event)
+        .current_dir(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("START RequestId: r-1"), "{stdout}");
+    assert!(
+        stdout.contains("REPORT RequestId: r-1\tDuration: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Init Duration: "),
+        "a first invocation is a cold start: {stdout}"
+    );
+    assert!(stdout.contains("\"uri\": \"/a/page\""), "{stdout}");
+}

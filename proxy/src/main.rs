@@ -9,6 +9,7 @@ mod demo;
 mod edge_functions;
 mod edge_lambdas;
 mod in_process;
+mod invoke;
 mod lifecycle;
 mod server;
 mod snapshot;
@@ -93,6 +94,18 @@ enum Command {
         #[arg(long, default_value = "cloudfront-js-2.0")]
         runtime: String,
     },
+    /// Run one Lambda@Edge event through a handler, like `sam local invoke`.
+    Invoke {
+        /// The handler component (`.wasm`).
+        #[arg(long)]
+        handler: PathBuf,
+        /// The event JSON (`{"Records":[{"cf":{…}}]}`).
+        #[arg(long)]
+        event: PathBuf,
+        /// The memory cap in MB.
+        #[arg(long, default_value_t = 128)]
+        memory_mb: u64,
+    },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -159,6 +172,31 @@ fn main() -> ExitCode {
                 }
             };
             report("kvs", answer)
+        }
+        Command::Invoke {
+            handler,
+            event,
+            memory_mb,
+        } => {
+            match invoke::run(
+                &handler,
+                &event,
+                memory_mb,
+                &PathBuf::from(".localfront/wasm-cache"),
+            ) {
+                Ok((report, ok)) => {
+                    print!("{report}");
+                    if ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("localfront invoke: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::TestFunction {
             function,
