@@ -42,6 +42,30 @@ use localfront_config::LambdaAssociations;
 use localfront_events::lambda_edge::EventType;
 use localfront_wasm::EdgeFunction;
 
+/// Applies an edge function's response outcome: changes already made in place stand; a new body,
+/// or the function's failure, becomes a whole response written in `fail_to_proxy` (pingora lets a
+/// filter replace a header, not a body it has not read).
+fn replace_response(
+    ctx: &mut RequestContext,
+    resp: &ResponseHeader,
+    outcome: std::result::Result<Option<Bytes>, Generated>,
+) -> Result<()> {
+    let (header, body) = match outcome {
+        Ok(None) => return Ok(()),
+        Ok(Some(body)) => (resp.clone(), body),
+        Err(answer) => {
+            ctx.x_cache = answer.x_cache;
+            (viewer_response::generated_header(&answer)?, answer.body)
+        }
+    };
+    ctx.function_replaced_response = true;
+    ctx.replacement = Some((header, body));
+    Error::e_explain(
+        CUSTOM_ERROR_RESPONSE,
+        "an edge function replaced the response",
+    )
+}
+
 /// The error that carries a prepared custom error page from `upstream_response_filter` to
 /// `fail_to_proxy`, where pingora lets us write a response of our own.
 const CUSTOM_ERROR_RESPONSE: ErrorType = ErrorType::Custom("CustomErrorResponse");
@@ -437,7 +461,7 @@ impl ProxyHttp for Edge {
                 .and_then(|a| a.as_inet())
                 .map(|a| a.ip());
             let req = session.req_header().clone();
-            match lambdas::on_response(
+            let outcome = lambdas::on_response(
                 &handler,
                 EventType::OriginResponse,
                 ctx,
@@ -445,28 +469,8 @@ impl ProxyHttp for Edge {
                 resp,
                 viewer_ip,
             )
-            .await
-            {
-                Ok(None) => {}
-                Ok(Some(body)) => {
-                    ctx.function_replaced_response = true;
-                    ctx.replacement = Some((resp.clone(), body));
-                    return Error::e_explain(
-                        CUSTOM_ERROR_RESPONSE,
-                        "origin-response handler set the body",
-                    );
-                }
-                Err(answer) => {
-                    ctx.function_replaced_response = true;
-                    ctx.x_cache = answer.x_cache;
-                    ctx.replacement =
-                        Some((viewer_response::generated_header(&answer)?, answer.body));
-                    return Error::e_explain(
-                        CUSTOM_ERROR_RESPONSE,
-                        "origin-response handler failed",
-                    );
-                }
-            }
+            .await;
+            replace_response(ctx, resp, outcome)?;
         }
         if let Some(page) = self.custom_error_page(ctx, resp.status.as_u16()).await {
             ctx.replacement = Some(page);
@@ -526,29 +530,9 @@ impl ProxyHttp for Edge {
                 .and_then(|a| a.as_inet())
                 .map(|a| a.ip());
             let req = session.req_header().clone();
-            match functions::viewer_response(&snapshot.functions, name, ctx, &req, resp, viewer_ip)
-            {
-                Ok(None) => {}
-                // A new body: the whole response is written in `fail_to_proxy`.
-                Ok(Some(body)) => {
-                    ctx.function_replaced_response = true;
-                    ctx.replacement = Some((resp.clone(), body));
-                    return Error::e_explain(
-                        CUSTOM_ERROR_RESPONSE,
-                        "viewer-response function replaced the body",
-                    );
-                }
-                Err(answer) => {
-                    ctx.function_replaced_response = true;
-                    ctx.x_cache = answer.x_cache;
-                    ctx.replacement =
-                        Some((viewer_response::generated_header(&answer)?, answer.body));
-                    return Error::e_explain(
-                        CUSTOM_ERROR_RESPONSE,
-                        "viewer-response function failed",
-                    );
-                }
-            }
+            let outcome =
+                functions::viewer_response(&snapshot.functions, name, ctx, &req, resp, viewer_ip);
+            replace_response(ctx, resp, outcome)?;
         }
         if let (Some(handler), false, true) = (
             self.lambda(ctx, |l| &l.viewer_response),
@@ -560,7 +544,7 @@ impl ProxyHttp for Edge {
                 .and_then(|a| a.as_inet())
                 .map(|a| a.ip());
             let req = session.req_header().clone();
-            match lambdas::on_response(
+            let outcome = lambdas::on_response(
                 &handler,
                 EventType::ViewerResponse,
                 ctx,
@@ -568,28 +552,8 @@ impl ProxyHttp for Edge {
                 resp,
                 viewer_ip,
             )
-            .await
-            {
-                Ok(None) => {}
-                Ok(Some(body)) => {
-                    ctx.function_replaced_response = true;
-                    ctx.replacement = Some((resp.clone(), body));
-                    return Error::e_explain(
-                        CUSTOM_ERROR_RESPONSE,
-                        "viewer-response handler set the body",
-                    );
-                }
-                Err(answer) => {
-                    ctx.function_replaced_response = true;
-                    ctx.x_cache = answer.x_cache;
-                    ctx.replacement =
-                        Some((viewer_response::generated_header(&answer)?, answer.body));
-                    return Error::e_explain(
-                        CUSTOM_ERROR_RESPONSE,
-                        "viewer-response handler failed",
-                    );
-                }
-            }
+            .await;
+            replace_response(ctx, resp, outcome)?;
         }
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
     }

@@ -2,4 +2,7 @@
 //! the shapes CloudFront hands to edge code and the results it accepts back.
 
 pub mod cff;
+mod disallowed;
 pub mod lambda_edge;
+
+pub use disallowed::is_disallowed_header;

@@ -4,38 +4,6 @@
 
 use localfront_events::cff::{self, EventType, OriginChange, Output, ValueMap};
 
-/// Headers never exposed to functions; adding one is invalid (§10).
-const DISALLOWED: &[&str] = &[
-    "connection",
-    "expect",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "trailer",
-    "upgrade",
-    "x-accel-buffering",
-    "x-accel-charset",
-    "x-accel-limit-rate",
-    "x-accel-redirect",
-    "x-amzn-auth",
-    "x-amzn-cf-billing",
-    "x-amzn-cf-id",
-    "x-amzn-cf-xff",
-    "x-amzn-errortype",
-    "x-amzn-fle-profile",
-    "x-amzn-header-count",
-    "x-amzn-header-order",
-    "x-amzn-lambda-integration-tag",
-    "x-amzn-requestid",
-    "x-cache",
-    "x-forwarded-proto",
-    "x-real-ip",
-];
-
-/// Prefixes of disallowed headers (§10: `X-Amz-Cf-*`, `X-Edge-*`).
-const DISALLOWED_PREFIXES: &[&str] = &["x-amz-cf-", "x-edge-"];
-
 /// Headers a function may not add, change or delete, per event (§10).
 fn read_only(event: EventType) -> &'static [&'static str] {
     match event {
@@ -44,8 +12,9 @@ fn read_only(event: EventType) -> &'static [&'static str] {
     }
 }
 
+/// Headers never exposed to functions; adding one is invalid (§10).
 fn is_disallowed(name: &str) -> bool {
-    DISALLOWED.contains(&name) || DISALLOWED_PREFIXES.iter().any(|p| name.starts_with(p))
+    localfront_events::is_disallowed_header(name)
 }
 
 /// Checks header names and values against `before`; with `lenient_names`, upper-case names are

@@ -109,37 +109,9 @@ pub fn title_case(name: &str) -> String {
     out
 }
 
-/// Headers CloudFront never exposes and refuses from every event (cloudfront-functions.md §10).
-pub(crate) fn is_disallowed(name: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "connection",
-        "expect",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "trailer",
-        "upgrade",
-        "x-accel-buffering",
-        "x-accel-charset",
-        "x-accel-limit-rate",
-        "x-accel-redirect",
-        "x-amzn-auth",
-        "x-amzn-cf-billing",
-        "x-amzn-cf-id",
-        "x-amzn-cf-xff",
-        "x-amzn-errortype",
-        "x-amzn-fle-profile",
-        "x-amzn-header-count",
-        "x-amzn-header-order",
-        "x-amzn-lambda-integration-tag",
-        "x-amzn-requestid",
-        "x-cache",
-        "x-forwarded-proto",
-        "x-real-ip",
-    ];
-    EXACT.contains(&name) || name.starts_with("x-amz-cf-") || name.starts_with("x-edge-")
-}
+/// Headers CloudFront never exposes and refuses from every event (cloudfront-functions.md §10),
+/// shared with CloudFront Functions.
+pub(crate) use crate::disallowed::is_disallowed_header as is_disallowed;
 
 /// Headers a handler of `event_type` must not add, change or delete (§8).
 pub(crate) fn is_read_only(event_type: EventType, name: &str) -> bool {
