@@ -27,8 +27,12 @@ bench-smoke: deps bench-deps
 	$(CARGO) build -p localfront-proxy -p localfront-benches
 	python3 benches/run.py --smoke --binary target/debug/localfront --origin target/debug/bench-origin
 
-## System packages the build needs: cmake (pingora's zlib-ng).
+## What the build needs: cmake (pingora's zlib-ng), and Rust's wasm32-wasip2 target for the
+## Lambda@Edge test guests.
 deps:
+	@if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -q '^wasm32-wasip2$$'; then \
+	  echo "adding the wasm32-wasip2 target (Lambda@Edge test guests)"; rustup target add wasm32-wasip2; \
+	fi
 	@if ! command -v cmake >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing cmake (needed by pingora's zlib-ng)"; \
