@@ -6,13 +6,16 @@
 //! | CloudFront step                         | pingora phase                         | stage                     |
 //! |-----------------------------------------|---------------------------------------|---------------------------|
 //! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
-//! | viewer-request function                 | `request_filter`, after routing       | (CloudFront Functions)    |
+//! | viewer-request function or handler      | `request_filter`, after routing       | `edge_code`               |
 //! | cache lookup, key, coalescing           | `request_cache_filter`, `cache_key_callback` | `cache`            |
 //! | cache store decision, TTL               | `response_cache_filter`               | `cache`                   |
-//! | origin-request, origin fetch, attempts  | `upstream_peer`, `upstream_request_filter`, `fail_to_connect`, `error_while_proxy` | `origin_request` |
-//! | origin-response, failover               | `upstream_response_filter`            | `origin_response`         |
+//! | origin-request handler (misses)         | `proxy_upstream_filter`               | `edge_code`               |
+//! | origin fetch, attempts                  | `upstream_peer`, `upstream_request_filter`, `fail_to_connect`, `error_while_proxy` | `origin_request` |
+//! | failover, origin-response handler       | `upstream_response_filter`            | `origin_response`, `edge_code` |
+//! | edge compression (before the store)     | `upstream_response_filter`, `upstream_response_body_filter` | `compress` |
 //! | custom error response                   | `upstream_response_filter`, `fail_to_proxy` | `errors`            |
-//! | viewer-response, CloudFront headers     | `response_filter`                     | `viewer_response`         |
+//! | viewer-response function or handler     | `response_filter`                     | `edge_code`               |
+//! | CloudFront headers, X-Cache             | `response_filter`                     | `viewer_response`, `cache` |
 //! | CloudFront error pages                  | `fail_to_proxy`                       | `errors`                  |
 
 use std::net::SocketAddr;
@@ -35,12 +38,16 @@ use crate::snapshot::Snapshot;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, functions, lambdas, origin_request, origin_response, viewer_response,
-    Generated,
+    cache, compress, edge_code, origin_request, origin_response, viewer_response, Generated,
 };
-use localfront_config::LambdaAssociations;
-use localfront_events::lambda_edge::EventType;
-use localfront_wasm::EdgeFunction;
+
+/// The viewer's address, for edge code events and `X-Forwarded-For`.
+fn viewer_ip(session: &Session) -> Option<std::net::IpAddr> {
+    session
+        .client_addr()
+        .and_then(|a| a.as_inet())
+        .map(|a| a.ip())
+}
 
 /// Applies an edge function's response outcome: changes already made in place stand; a new body,
 /// or the function's failure, becomes a whole response written in `fail_to_proxy` (pingora lets a
@@ -128,15 +135,18 @@ impl Edge {
         Ok(())
     }
 
-    /// The behavior's Lambda@Edge handler for one event, if it has one.
-    fn lambda(
+    /// Answers before any origin is contacted. The request body, if any, is unread: close the
+    /// connection afterwards rather than misparse it as the next request (hardening.md §1).
+    async fn answer_early(
         &self,
-        ctx: &RequestContext,
-        event: impl Fn(&LambdaAssociations) -> &Option<String>,
-    ) -> Option<EdgeFunction> {
-        let d = ctx.distribution()?;
-        let name = event(&d.cache_behaviors[ctx.behavior].lambda_associations).as_deref()?;
-        ctx.snapshot.lambdas.get(name).cloned()
+        session: &mut Session,
+        ctx: &mut RequestContext,
+        answer: Generated,
+    ) -> Result<()> {
+        if !session.is_body_empty() {
+            session.set_keepalive(None);
+        }
+        self.respond(session, ctx, answer).await
     }
 
     /// The custom error page for `status`, fetched through this edge, if a rule has one.
@@ -205,12 +215,7 @@ impl ProxyHttp for Edge {
             match route::route(&self.snapshot, &viewer) {
                 Ok(route) => route,
                 Err(generated) => {
-                    // The request body, if any, is unread: close rather than misparse it as the
-                    // next request (hardening.md §1).
-                    if !session.is_body_empty() {
-                        session.set_keepalive(None);
-                    }
-                    self.respond(session, ctx, generated).await?;
+                    self.answer_early(session, ctx, generated).await?;
                     return Ok(true);
                 }
             }
@@ -219,53 +224,13 @@ impl ProxyHttp for Edge {
         ctx.behavior = route.behavior;
         ctx.origin = origin_request::choose_origin(ctx);
 
-        // viewer-request: a CloudFront Function may rewrite the request, pick the origin, or answer.
-        let snapshot = ctx.snapshot.clone();
-        let function = snapshot.config.distributions[route.distribution].cache_behaviors
-            [route.behavior]
-            .function_associations
-            .viewer_request
-            .as_deref();
-        if let (Some(name), false) = (function, ctx.internal) {
-            let viewer_ip = session
-                .client_addr()
-                .and_then(|a| a.as_inet())
-                .map(|a| a.ip());
-            if let Err(answer) = functions::viewer_request(
-                &snapshot.functions,
-                name,
-                ctx,
-                session.req_header_mut(),
-                viewer_ip,
-            ) {
-                if !session.is_body_empty() {
-                    session.set_keepalive(None);
-                }
-                self.respond(session, ctx, answer).await?;
-                return Ok(true);
-            }
-        }
-        // viewer-request: or a Lambda@Edge handler (never both on one behavior).
-        if let (Some(handler), false) = (self.lambda(ctx, |l| &l.viewer_request), ctx.internal) {
-            let viewer_ip = session
-                .client_addr()
-                .and_then(|a| a.as_inet())
-                .map(|a| a.ip());
-            let outcome = lambdas::on_request(
-                &handler,
-                EventType::ViewerRequest,
-                ctx,
-                session.req_header_mut(),
-                viewer_ip,
-            )
-            .await;
-            if let lambdas::RequestOutcome::Respond(answer) = outcome {
-                if !session.is_body_empty() {
-                    session.set_keepalive(None);
-                }
-                self.respond(session, ctx, answer).await?;
-                return Ok(true);
-            }
+        // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
+        let viewer_ip = viewer_ip(session);
+        if let Err(answer) =
+            edge_code::viewer_request(ctx, session.req_header_mut(), viewer_ip).await
+        {
+            self.answer_early(session, ctx, answer).await?;
+            return Ok(true);
         }
         Ok(false)
     }
@@ -362,29 +327,12 @@ impl ProxyHttp for Edge {
         session: &mut Session,
         ctx: &mut RequestContext,
     ) -> Result<bool> {
-        // origin-request: cache misses only, before the origin is contacted (spec/lambda-edge.md §5).
-        let Some(handler) = self.lambda(ctx, |l| &l.origin_request) else {
-            return Ok(true);
-        };
-        let viewer_ip = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip());
-        match lambdas::on_request(
-            &handler,
-            EventType::OriginRequest,
-            ctx,
-            session.req_header_mut(),
-            viewer_ip,
-        )
-        .await
-        {
-            lambdas::RequestOutcome::Continue => Ok(true),
-            lambdas::RequestOutcome::Respond(answer) => {
-                if !session.is_body_empty() {
-                    session.set_keepalive(None);
-                }
-                self.respond(session, ctx, answer).await?;
+        // origin-request: cache misses only, before the origin is contacted.
+        let viewer_ip = viewer_ip(session);
+        match edge_code::origin_request(ctx, session.req_header_mut(), viewer_ip).await {
+            Ok(()) => Ok(true),
+            Err(answer) => {
+                self.answer_early(session, ctx, answer).await?;
                 Ok(false)
             }
         }
@@ -404,11 +352,7 @@ impl ProxyHttp for Edge {
         req: &mut pingora::http::RequestHeader,
         ctx: &mut RequestContext,
     ) -> Result<()> {
-        let viewer_ip = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip());
-        origin_request::rewrite(req, ctx, viewer_ip)?;
+        origin_request::rewrite(req, ctx, viewer_ip(session))?;
         ctx.origin_accept_encoding = req
             .headers
             .get(http::header::ACCEPT_ENCODING)
@@ -455,23 +399,9 @@ impl ProxyHttp for Edge {
         let method = session.req_header().method.clone();
         origin_response::filter(resp, ctx, method.as_str())?;
         // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
-        if let Some(handler) = self.lambda(ctx, |l| &l.origin_response) {
-            let viewer_ip = session
-                .client_addr()
-                .and_then(|a| a.as_inet())
-                .map(|a| a.ip());
-            let req = session.req_header().clone();
-            let outcome = lambdas::on_response(
-                &handler,
-                EventType::OriginResponse,
-                ctx,
-                &req,
-                resp,
-                viewer_ip,
-            )
-            .await;
-            replace_response(ctx, resp, outcome)?;
-        }
+        let req = session.req_header().clone();
+        let outcome = edge_code::origin_response(ctx, &req, resp, viewer_ip(session)).await;
+        replace_response(ctx, resp, outcome)?;
         if let Some(page) = self.custom_error_page(ctx, resp.status.as_u16()).await {
             ctx.replacement = Some(page);
             return Error::e_explain(CUSTOM_ERROR_RESPONSE, "serving the custom error page");
@@ -512,49 +442,10 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         ctx.x_cache = cache::x_cache(&session.cache.phase(), resp.status.as_u16());
-        // viewer-response: not for ≥ 400 (generated responses and custom error pages never get here).
-        let snapshot = ctx.snapshot.clone();
-        let function = ctx.distribution().and_then(|d| {
-            d.cache_behaviors[ctx.behavior]
-                .function_associations
-                .viewer_response
-                .clone()
-        });
-        if let (Some(name), false, true) = (
-            function.as_deref(),
-            ctx.internal,
-            resp.status.as_u16() < 400,
-        ) {
-            let viewer_ip = session
-                .client_addr()
-                .and_then(|a| a.as_inet())
-                .map(|a| a.ip());
-            let req = session.req_header().clone();
-            let outcome =
-                functions::viewer_response(&snapshot.functions, name, ctx, &req, resp, viewer_ip);
-            replace_response(ctx, resp, outcome)?;
-        }
-        if let (Some(handler), false, true) = (
-            self.lambda(ctx, |l| &l.viewer_response),
-            ctx.internal,
-            resp.status.as_u16() < 400,
-        ) {
-            let viewer_ip = session
-                .client_addr()
-                .and_then(|a| a.as_inet())
-                .map(|a| a.ip());
-            let req = session.req_header().clone();
-            let outcome = lambdas::on_response(
-                &handler,
-                EventType::ViewerResponse,
-                ctx,
-                &req,
-                resp,
-                viewer_ip,
-            )
-            .await;
-            replace_response(ctx, resp, outcome)?;
-        }
+        // viewer-response: a CloudFront Function or Lambda@Edge handler.
+        let req = session.req_header().clone();
+        let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
+        replace_response(ctx, resp, outcome)?;
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
     }
 

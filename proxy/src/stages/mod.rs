@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod compress;
+pub mod edge_code;
 pub mod errors;
 pub mod function_origins;
 pub mod functions;
