@@ -470,6 +470,9 @@ impl ProxyHttp for Edge {
                 can_reuse_downstream: false,
             };
         }
+        // pingora closes the viewer connection after a failed proxy: say so in the response, or a
+        // client reusing the connection for its next request meets a reset.
+        session.set_keepalive(None);
         let page = match ctx.replacement.take() {
             Some(page) => Some(page),
             None => self.custom_error_page(ctx, status).await,
