@@ -121,3 +121,32 @@ async fn error_pages_are_fetched_without_viewer_protocol_redirects() {
     assert_eq!(res.status(), 500);
     assert_eq!(res.text().await.unwrap(), "<h1>custom outage</h1>");
 }
+
+#[tokio::test]
+async fn the_origins_error_is_cached_and_answered_with_the_page_from_cache() {
+    let app = TestOrigin::start(|_| Reply::new(404, "app 404")).await;
+    let pages = pages_bucket();
+    let lf = Localfront::builder()
+        .origin("app", &app)
+        .raw_origin(
+            "pages",
+            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
+        )
+        .behavior("/errors/*", "pages", "")
+        .default_behavior("app", "")
+        .tail(&rule(404, "/errors/404.html", 404))
+        .start()
+        .await;
+
+    for _ in 0..3 {
+        let res = lf.get("/missing").await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(res.headers()["x-cache"], "Error from cloudfront");
+        assert_eq!(res.text().await.unwrap(), "<h1>custom not found</h1>");
+    }
+    // The 404 is cached for error_caching_min_ttl (10 s): the origin was asked once.
+    assert_eq!(app.requests().len(), 1);
+    let head = lf.request("HEAD", "/missing").send().await.unwrap();
+    assert_eq!(head.status(), 404);
+    assert_eq!(head.headers()["content-length"], "25");
+}

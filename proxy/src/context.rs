@@ -76,6 +76,10 @@ pub struct RequestContext {
     pub group_override: Option<OriginGroup>,
     /// `replacement` comes from the viewer-response function, not a custom error response.
     pub function_replaced_response: bool,
+    /// A custom error page's body, to send instead of the origin's error body.
+    pub error_page_body: Option<Bytes>,
+    /// The custom error page went out: the rest of the origin's body is dropped.
+    pub error_page_sent: bool,
 }
 
 /// The origin a request is being sent to.
@@ -110,6 +114,8 @@ impl RequestContext {
             origin_override: None,
             group_override: None,
             function_replaced_response: false,
+            error_page_body: None,
+            error_page_sent: false,
         }
     }
 

@@ -402,10 +402,6 @@ impl ProxyHttp for Edge {
         let req = session.req_header().clone();
         let outcome = edge_code::origin_response(ctx, &req, resp, viewer_ip(session)).await;
         replace_response(ctx, resp, outcome)?;
-        if let Some(page) = self.custom_error_page(ctx, resp.status.as_u16()).await {
-            ctx.replacement = Some(page);
-            return Error::e_explain(CUSTOM_ERROR_RESPONSE, "serving the custom error page");
-        }
         // Compression happens before the cache stores the object (spec/distribution.md §10).
         if let (Some(_), Some(d)) = (&ctx.cache_key, ctx.distribution()) {
             let behavior = &d.cache_behaviors[ctx.behavior];
@@ -442,11 +438,47 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         ctx.x_cache = cache::x_cache(&session.cache.phase(), resp.status.as_u16());
+        // Custom error response: the origin's error (fresh or cached for its error TTL) is answered
+        // with the page; the body is swapped in `response_body_filter`. Not when the error has no
+        // body to swap (`Content-Length: 0` on a GET) — then the error is sent as it is.
+        let empty = resp
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0");
+        let head = session.req_header().method == http::Method::HEAD;
+        if head || !empty {
+            if let Some((page, body)) = self.custom_error_page(ctx, resp.status.as_u16()).await {
+                *resp = page;
+                ctx.error_page_body = Some(body);
+                ctx.x_cache = XCache::Error;
+                return viewer_response::add_cloudfront_headers(
+                    resp,
+                    ctx,
+                    session.req_header().version,
+                );
+            }
+        }
         // viewer-response: a CloudFront Function or Lambda@Edge handler.
         let req = session.req_header().clone();
         let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
         replace_response(ctx, resp, outcome)?;
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
+    }
+
+    fn response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut RequestContext,
+    ) -> Result<Option<std::time::Duration>> {
+        // A custom error page replaces the origin's error body: the page goes out with the first
+        // chunk, the rest of the error is dropped.
+        if ctx.error_page_body.is_some() || ctx.error_page_sent {
+            *body = ctx.error_page_body.take();
+            ctx.error_page_sent = true;
+        }
+        Ok(None)
     }
 
     async fn fail_to_proxy(
