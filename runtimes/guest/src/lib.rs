@@ -5,7 +5,7 @@
 //! results — the same types the host validates against, re-exported from `localfront-events` —
 //! and [`export_handler!`], which turns a function into the component's `handle` export:
 //!
-//! ```ignore
+//! ```text
 //! use localfront_guest::{export_handler, Cf, HandlerResult};
 //!
 //! fn add_hsts(cf: Cf) -> Result<HandlerResult, String> {

@@ -2,7 +2,7 @@
 //! so the embedding binary installs [`MeteredAllocator`] as its global allocator and the budget
 //! reads how many bytes the current thread holds net of frees.
 //!
-//! ```ignore
+//! ```text
 //! #[global_allocator]
 //! static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
 //! ```

@@ -4,7 +4,7 @@
 //! a validated result or a typed error the proxy maps to CloudFront's answers
 //! (spec/lambda-edge.md §7).
 //!
-//! ```ignore
+//! ```text
 //! let runtime = EdgeRuntime::new(".localfront/wasm-cache")?;
 //! let function = runtime.load(EdgeFunctionSpec::new("auth", "auth.wasm"))?;
 //! match function.invoke(&cf).await {
