@@ -550,7 +550,9 @@ impl ProxyHttp for Edge {
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestContext) {
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
-        tracing::info!(
+        // Debug level: one line per request is a cost under load; CloudFront's access logs are
+        // their own feature.
+        tracing::debug!(
             target: "localfront::access",
             distribution = ctx.distribution().map_or("-", |d| d.id.as_str()),
             method = %req.method,
