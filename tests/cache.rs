@@ -785,3 +785,26 @@ async fn stale_while_revalidate_serves_the_old_object_while_refetching() {
     }
     assert_eq!(fresh, "v2", "the background refetch refreshed the object");
 }
+
+#[tokio::test]
+async fn a_ttl_of_zero_is_cached_and_revalidated_on_every_request() {
+    let origin = TestOrigin::start(|r| {
+        if r.header("if-none-match") == "\"v1\"" {
+            Reply::new(304, "").header("etag", "\"v1\"")
+        } else {
+            Reply::new(200, "v1 body").header("etag", "\"v1\"")
+        }
+    })
+    .await;
+    // UseOriginCacheControlHeaders: DefaultTTL 0 when the origin sends no Cache-Control.
+    let lf = cached(&origin, "cache_policy = \"UseOriginCacheControlHeaders\"").await;
+
+    assert_eq!(
+        lf.get("/x").await.headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+    let res = lf.get("/x").await;
+    assert_eq!(res.headers()["x-cache"], "RefreshHit from cloudfront");
+    assert_eq!(res.text().await.unwrap(), "v1 body");
+    assert_eq!(origin.requests()[1].header("if-none-match"), "\"v1\"");
+}

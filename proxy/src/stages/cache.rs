@@ -164,8 +164,12 @@ pub fn keep(
                 .unwrap_or(DEFAULT_STALE_IF_ERROR),
         )
     });
+    // A TTL of 0 still caches, revalidated on every request (a 304 is a RefreshHit) — worth it only
+    // with a validator to revalidate with; without one every request would refetch anyway.
+    let validator = resp.headers.contains_key(http::header::ETAG)
+        || resp.headers.contains_key(http::header::LAST_MODIFIED);
     let keep = |ttl: Duration| {
-        if ttl.is_zero() {
+        if ttl.is_zero() && !validator {
             Keep::No("TTL 0")
         } else {
             Keep::For {
@@ -191,8 +195,13 @@ pub fn keep(
                 .as_ref()
                 .is_some_and(|cc| cc.no_store() || cc.no_cache() || cc.private());
             if forbidden {
-                // Cached for MinTTL anyway when it is above zero (spec/distribution.md §6).
-                return keep(policy.min_ttl);
+                // Cached for MinTTL anyway when it is above zero (spec/distribution.md §6); at
+                // MinTTL 0 not at all.
+                return if policy.min_ttl.is_zero() {
+                    Keep::No("no-store, no-cache or private")
+                } else {
+                    keep(policy.min_ttl)
+                };
             }
             if matches!(status, 302 | 307 | 308) && origin_ttl.is_none() {
                 return Keep::No("redirect without cache headers");
@@ -318,7 +327,7 @@ mod tests {
                 None,
                 now
             ),
-            Keep::No("TTL 0")
+            Keep::No("no-store, no-cache or private")
         );
     }
 
