@@ -20,6 +20,28 @@ fn example(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A distribution whose default behavior runs `code` (an inline function named `name`) on
+/// `event`, in front of the `app` origin. The temp dir holds the code; keep it alive.
+async fn inline_function(
+    name: &str,
+    event: &str,
+    code: &str,
+) -> (Localfront, TestOrigin, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = function(dir.path(), name, code);
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            &format!("function_associations = {{ {event} = \"{name}\" }}"),
+        )
+        .tail(&declare(name, &path))
+        .start()
+        .await;
+    (lf, origin, dir)
+}
+
 fn declare(name: &str, code: &Path) -> String {
     format!(
         "[[functions]]\nname = \"{name}\"\ncode = \"{}\"\n",
@@ -122,22 +144,12 @@ async fn a_viewer_response_function_runs_on_hits_and_misses_but_not_on_errors() 
 
 #[tokio::test]
 async fn a_viewer_response_function_can_replace_status_and_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let code = function(
-        dir.path(),
+    let (lf, _origin, _dir) = inline_function(
         "maintenance",
+        "viewer_response",
         "function handler(event) {\n  var r = event.response;\n  r.statusCode = 503;\n  r.headers['content-type'] = { value: 'text/plain' };\n  r.body = { data: 'down for maintenance', encoding: 'text' };\n  return r;\n}\n",
-    );
-    let origin = TestOrigin::named("app").await;
-    let lf = Localfront::builder()
-        .origin("app", &origin)
-        .default_behavior(
-            "app",
-            "function_associations = { viewer_response = \"maintenance\" }",
-        )
-        .tail(&declare("maintenance", &code))
-        .start()
-        .await;
+    )
+    .await;
 
     let res = lf.get("/x").await;
     assert_eq!(res.status(), 503);
@@ -148,22 +160,12 @@ async fn a_viewer_response_function_can_replace_status_and_body() {
 
 #[tokio::test]
 async fn an_exception_is_a_503_function_execution_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let code = function(
-        dir.path(),
+    let (lf, origin, _dir) = inline_function(
         "boom",
+        "viewer_request",
         "function handler(event) { throw new Error('boom'); }\n",
-    );
-    let origin = TestOrigin::named("app").await;
-    let lf = Localfront::builder()
-        .origin("app", &origin)
-        .default_behavior(
-            "app",
-            "function_associations = { viewer_request = \"boom\" }",
-        )
-        .tail(&declare("boom", &code))
-        .start()
-        .await;
+    )
+    .await;
 
     let res = lf.get("/x").await;
     assert_eq!(res.status(), 503);
@@ -178,22 +180,12 @@ async fn an_exception_is_a_503_function_execution_error() {
 
 #[tokio::test]
 async fn invalid_output_is_a_502() {
-    let dir = tempfile::tempdir().unwrap();
-    let code = function(
-        dir.path(),
+    let (lf, _origin, _dir) = inline_function(
         "bad",
+        "viewer_request",
         "function handler(event) { event.request.headers['x-cache'] = { value: 'forged' }; return event.request; }\n",
-    );
-    let origin = TestOrigin::named("app").await;
-    let lf = Localfront::builder()
-        .origin("app", &origin)
-        .default_behavior(
-            "app",
-            "function_associations = { viewer_request = \"bad\" }",
-        )
-        .tail(&declare("bad", &code))
-        .start()
-        .await;
+    )
+    .await;
 
     let res = lf.get("/x").await;
     assert_eq!(res.status(), 502);
