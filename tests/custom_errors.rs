@@ -17,6 +17,11 @@ fn pages_bucket() -> tempfile::TempDir {
     dir
 }
 
+/// The S3-style origin serving the error pages.
+fn pages_origin(pages: &tempfile::TempDir) -> String {
+    format!("s3 = {{ directory = \"{}\" }}", pages.path().display())
+}
+
 fn rule(code: u16, page: &str, response_code: u16) -> String {
     format!("[[distributions.custom_error_responses]]\nerror_code = {code}\nresponse_page_path = \"{page}\"\nresponse_code = {response_code}")
 }
@@ -31,10 +36,7 @@ async fn an_origin_error_is_answered_with_the_page_from_the_matching_behavior() 
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin(
-            "pages",
-            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
-        )
+        .raw_origin("pages", &pages_origin(&pages))
         .behavior("/errors/*", "pages", "")
         .default_behavior("app", "")
         .tail(&rule(404, "/errors/404.html", 200))
@@ -61,10 +63,7 @@ async fn cloudfront_generated_errors_use_the_custom_page_too() {
             "down",
             &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", closed_port()),
         )
-        .raw_origin(
-            "pages",
-            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
-        )
+        .raw_origin("pages", &pages_origin(&pages))
         .behavior("/errors/*", "pages", "")
         .default_behavior("down", "")
         .tail(&rule(502, "/errors/5xx.html", 503))
@@ -82,10 +81,7 @@ async fn a_missing_error_page_leaves_the_original_error() {
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin(
-            "pages",
-            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
-        )
+        .raw_origin("pages", &pages_origin(&pages))
         .behavior("/errors/*", "pages", "")
         .default_behavior("app", "")
         .tail(&rule(404, "/errors/nope.html", 200))
@@ -103,10 +99,7 @@ async fn error_pages_are_fetched_without_viewer_protocol_redirects() {
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin(
-            "pages",
-            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
-        )
+        .raw_origin("pages", &pages_origin(&pages))
         .behavior(
             "/errors/*",
             "pages",
@@ -128,10 +121,7 @@ async fn the_origins_error_is_cached_and_answered_with_the_page_from_cache() {
     let pages = pages_bucket();
     let lf = Localfront::builder()
         .origin("app", &app)
-        .raw_origin(
-            "pages",
-            &format!("s3 = {{ directory = \"{}\" }}", pages.path().display()),
-        )
+        .raw_origin("pages", &pages_origin(&pages))
         .behavior("/errors/*", "pages", "")
         .default_behavior("app", "")
         .tail(&rule(404, "/errors/404.html", 404))
