@@ -113,6 +113,35 @@ pub struct Server {
     pub strict_compute: bool,
     /// The nominal CPU budget of one function invocation, for compute utilization (µs).
     pub function_compute_budget: Duration,
+    /// Where CloudFront-style access logs go, if anywhere.
+    pub access_log: Option<LogTarget>,
+    /// The access log's line format.
+    pub access_log_format: AccessLogFormat,
+    /// Where edge function and Lambda logs go.
+    pub function_log: LogTarget,
+    /// Requests with `X-Localfront-Trace: 1` are traced (`GET /trace/{id}` on the admin listener).
+    pub trace: bool,
+}
+
+/// A log destination.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogTarget {
+    /// The process's standard output.
+    Stdout,
+    /// The process's standard error.
+    Stderr,
+    /// A file, appended to; for access logs `{distribution}` in the path is replaced by the
+    /// distribution id (one file per distribution, as CloudFront writes them).
+    File(PathBuf),
+}
+
+/// The access log's line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLogFormat {
+    /// CloudFront's standard log: W3C, tab-separated, the 33 fields (spec/distribution.md §15).
+    W3c,
+    /// One JSON object per line with the same fields, named as in the W3C header.
+    Json,
 }
 
 /// PEM certificate chain and private key files.

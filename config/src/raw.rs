@@ -110,6 +110,10 @@ pub struct RawServer {
     pub cache_max_object_bytes: Option<i64>,
     pub strict_compute: Option<bool>,
     pub function_compute_budget_us: Option<i64>,
+    pub access_log: Option<String>,
+    pub access_log_format: Option<String>,
+    pub function_log: Option<String>,
+    pub trace: Option<bool>,
 }
 
 /// `[[distributions]]`.

@@ -1,5 +1,6 @@
 //! The client side of the admin API, for the commands that act on a running localfront:
-//! `localfront invalidate` (like `aws cloudfront create-invalidation`) and `localfront kvs`.
+//! `localfront invalidate` (like `aws cloudfront create-invalidation`), `localfront kvs`,
+//! `localfront reload` and `localfront logs`.
 
 use std::net::SocketAddr;
 
@@ -44,6 +45,39 @@ pub fn call(
         } else {
             Err(format!("{status}: {text}"))
         }
+    })
+}
+
+/// Sends a GET and copies the answer's body to stdout as it arrives, until the server ends it.
+pub fn stream(admin: SocketAddr, path: &str) -> Result<(), String> {
+    use std::io::Write;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let req = http::Request::builder()
+            .uri(format!("http://{admin}{path}"))
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        let res = client
+            .request(req)
+            .await
+            .map_err(|e| format!("cannot reach the admin API at {admin}: {e}"))?;
+        if !res.status().is_success() {
+            return Err(format!("{}", res.status()));
+        }
+        let mut body = res.into_body();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| e.to_string())?;
+            if let Ok(data) = frame.into_data() {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&data).map_err(|e| e.to_string())?;
+                out.flush().map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
     })
 }
 

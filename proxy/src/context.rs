@@ -1,11 +1,13 @@
 //! Per-request state carried through the lifecycle (pingora's `CTX`).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use localfront_config::{Distribution, Origin, OriginGroup};
 use pingora::http::ResponseHeader;
 
+use crate::metrics::METRICS;
 use crate::snapshot::Snapshot;
 use crate::stages::compress::Compressor;
 
@@ -80,6 +82,30 @@ pub struct RequestContext {
     pub error_page_body: Option<Bytes>,
     /// The custom error page went out: the rest of the origin's body is dropped.
     pub error_page_sent: bool,
+    /// When the request arrived.
+    pub started: Instant,
+    /// When the current origin fetch started (for `OriginLatency`).
+    pub origin_started: Option<Instant>,
+    /// From arrival to the response header going out (`time-to-first-byte`).
+    pub first_byte: Option<Duration>,
+    /// Counts the request in `localfront_requests_in_flight` while it lives.
+    _in_flight: InFlight,
+}
+
+/// Holds one unit of the in-flight gauge.
+struct InFlight;
+
+impl InFlight {
+    fn new() -> Self {
+        METRICS.requests_in_flight.inc();
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        METRICS.requests_in_flight.dec();
+    }
 }
 
 /// The origin a request is being sent to.
@@ -116,6 +142,10 @@ impl RequestContext {
             function_replaced_response: false,
             error_page_body: None,
             error_page_sent: false,
+            started: Instant::now(),
+            origin_started: None,
+            first_byte: None,
+            _in_flight: InFlight::new(),
         }
     }
 

@@ -1,10 +1,8 @@
 //! The embedded demo distribution `localfront serve` runs when no config file is given: an S3-style
 //! directory origin with a small site, and `/api/*` on the built-in echo origin. The config is
-//! `examples/demo.toml`; the site is `examples/demo-site/`, unpacked into the state dir at start.
+//! `examples/demo.toml`; the site is `examples/demo-site/`; both are unpacked into the state dir at start.
 
-use std::path::Path;
-
-use localfront_config::{Config, ConfigErrors};
+use std::path::{Path, PathBuf};
 
 /// The demo config, as shipped in `examples/`.
 const CONFIG: &str = include_str!("../../examples/demo.toml");
@@ -29,24 +27,25 @@ const SITE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Unpacks the demo site under `state_dir` and returns the demo config rooted there.
-pub fn config(state_dir: &Path) -> Result<Config, String> {
+/// Unpacks the demo site and config under `state_dir` and returns the config's path. The config is
+/// rewritten from the embedded copy at every start (edits apply live, for the session).
+pub fn unpack(state_dir: &Path) -> Result<PathBuf, String> {
     let site = state_dir.join("demo-site");
-    for (name, text) in SITE {
-        let path = site.join(name);
+    let config = state_dir.join("demo.toml");
+    let files = SITE
+        .iter()
+        .map(|(name, text)| (site.join(name), *text))
+        .chain(std::iter::once((config.clone(), CONFIG)));
+    for (path, text) in files {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         // Rewrite only what changed, so ETag and Last-Modified stay stable across restarts.
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
             std::fs::write(&path, text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
     }
-    let mut config =
-        localfront_config::toml::parse(CONFIG, Path::new("<embedded demo.toml>"), state_dir)
-            .map_err(|e: ConfigErrors| e.to_string())?;
-    config.server.state_dir = state_dir.to_owned();
     Ok(config)
 }

@@ -1,36 +1,43 @@
-//! In-process origins (S3 directory, echo) as pingora background services, each serving HTTP on
-//! its own Unix socket.
+//! In-process origins (S3 directory, echo), each serving HTTP on its own Unix socket.
 //!
 //! Why a socket: every origin kind then looks the same to pingora — one peer type, one path through
 //! failover, the cache and the origin hooks. The hop costs one loopback write/read per request,
 //! which pingora's upstream keep-alive pool amortizes; a custom connector without a socket would
 //! fork the proxy path. `make bench` measures it: its "S3 directory" row compares localfront serving
 //! a directory this way with the same directory served directly on TCP.
+//!
+//! Each config generation binds its own sockets (the generation is in the path), so a reload starts
+//! the new origins before the new config takes requests, and the old ones stop when the last
+//! request of the old generation is done (`Stop` is dropped with its snapshot).
 
 use std::os::unix::net::UnixListener as StdUnixListener;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use localfront_config::{Config, OriginKind};
 use localfront_origins::{serve_unix, InProcessOrigin, S3Directory};
-use pingora::server::ShutdownWatch;
-use pingora::services::background::{background_service, BackgroundService, GenBackgroundService};
+use tokio::sync::watch;
 
 use crate::snapshot::socket_path;
 
-/// One in-process origin bound to its socket, waiting for the server to start it.
-pub struct InProcessService {
-    listener: Mutex<Option<StdUnixListener>>,
-    origin: InProcessOrigin,
+/// The in-process origins of one generation, bound and waiting to be started.
+pub struct Bound {
+    servers: Vec<(StdUnixListener, PathBuf, InProcessOrigin)>,
+    stop: watch::Receiver<bool>,
+}
+
+/// Stops the origins of one generation when dropped.
+pub struct Stop(watch::Sender<bool>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
 }
 
 /// Binds a socket for every in-process origin of `config` under `socket_dir`.
-pub fn services(
-    config: &Config,
-    socket_dir: &Path,
-) -> Result<Vec<GenBackgroundService<InProcessService>>, String> {
-    let mut services = Vec::new();
+pub fn bind(config: &Config, socket_dir: &Path, generation: u64) -> Result<(Bound, Stop), String> {
+    let mut servers = Vec::new();
     for (i, d) in config.distributions.iter().enumerate() {
         for (j, o) in d.origins.iter().enumerate() {
             let origin = match &o.kind {
@@ -43,37 +50,35 @@ pub fn services(
                         })?,
                 )),
             };
-            let path = socket_path(socket_dir, i, j);
+            let path = socket_path(socket_dir, generation, i, j);
             let _ = std::fs::remove_file(&path);
             let listener = StdUnixListener::bind(&path)
                 .and_then(|l| l.set_nonblocking(true).map(|()| l))
                 .map_err(|e| format!("cannot bind {}: {e}", path.display()))?;
-            let service = InProcessService {
-                listener: Mutex::new(Some(listener)),
-                origin,
-            };
-            services.push(background_service(
-                &format!("origin {}/{}", d.id, o.id),
-                service,
-            ));
+            servers.push((listener, path, origin));
         }
     }
-    Ok(services)
+    let (tx, rx) = watch::channel(false);
+    Ok((Bound { servers, stop: rx }, Stop(tx)))
 }
 
-#[async_trait]
-impl BackgroundService for InProcessService {
-    async fn start(&self, mut shutdown: ShutdownWatch) {
-        let taken = self.listener.lock().ok().and_then(|mut l| l.take());
-        let Some(listener) = taken else { return };
-        match tokio::net::UnixListener::from_std(listener) {
-            Ok(listener) => {
-                let stop = async move {
-                    let _ = shutdown.changed().await;
-                };
-                serve_unix(listener, self.origin.clone(), stop).await;
+impl Bound {
+    /// Serves every origin on the current tokio runtime until its generation's `Stop` is dropped.
+    pub fn start(self) {
+        for (listener, path, origin) in self.servers {
+            let mut stop = self.stop.clone();
+            match tokio::net::UnixListener::from_std(listener) {
+                Ok(listener) => {
+                    tokio::spawn(async move {
+                        let stopped = async move {
+                            let _ = stop.wait_for(|s| *s).await;
+                        };
+                        serve_unix(listener, origin, stopped).await;
+                        let _ = std::fs::remove_file(path);
+                    });
+                }
+                Err(e) => tracing::error!("in-process origin cannot listen: {e}"),
             }
-            Err(e) => tracing::error!("in-process origin cannot listen: {e}"),
         }
     }
 }

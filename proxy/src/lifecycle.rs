@@ -34,11 +34,12 @@ use pingora::{Error, ErrorType, Result};
 
 use crate::cache::EdgeCache;
 use crate::context::{RequestContext, XCache};
-use crate::snapshot::Snapshot;
+use crate::live::Live;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, edge_code, origin_request, origin_response, viewer_response, Generated,
+    cache, compress, edge_code, observe, origin_request, origin_response, viewer_response,
+    Generated,
 };
 
 /// The viewer's address, for edge code events and `X-Forwarded-For`.
@@ -82,7 +83,7 @@ const MAX_RANGES: usize = 200;
 
 /// localfront's edge: one `ProxyHttp` serving every distribution of a config snapshot.
 pub struct Edge {
-    snapshot: Arc<Snapshot>,
+    live: Arc<Live>,
     https_port: Option<u16>,
     http_listen: SocketAddr,
     pages: PageClient,
@@ -91,13 +92,18 @@ pub struct Edge {
 }
 
 impl Edge {
-    /// An edge serving `snapshot` with `cache` (bypassed when `caching` is false).
-    pub fn new(snapshot: Arc<Snapshot>, cache: EdgeCache, caching: bool) -> Self {
-        let server = &snapshot.config.server;
+    /// An edge serving the live config with `cache` (bypassed when `caching` is false).
+    pub fn new(
+        live: Arc<Live>,
+        http_listen: SocketAddr,
+        https_port: Option<u16>,
+        cache: EdgeCache,
+        caching: bool,
+    ) -> Self {
         Self {
-            https_port: server.https_listen.map(|a| a.port()),
-            http_listen: server.http_listen,
-            snapshot,
+            https_port,
+            http_listen,
+            live,
             pages: PageClient::new(),
             cache,
             caching,
@@ -120,11 +126,12 @@ impl Edge {
     async fn send(
         &self,
         session: &mut Session,
-        ctx: &RequestContext,
+        ctx: &mut RequestContext,
         mut header: ResponseHeader,
         body: Bytes,
     ) -> Result<()> {
         viewer_response::add_cloudfront_headers(&mut header, ctx, session.req_header().version)?;
+        ctx.first_byte = Some(ctx.started.elapsed());
         let head = session.req_header().method == http::Method::HEAD;
         session
             .write_response_header(Box::new(header), head)
@@ -176,7 +183,7 @@ impl ProxyHttp for Edge {
     type CTX = RequestContext;
 
     fn new_ctx(&self) -> RequestContext {
-        RequestContext::new(self.snapshot.clone())
+        RequestContext::new(self.live.current())
     }
 
     async fn request_filter(
@@ -196,11 +203,8 @@ impl ProxyHttp for Edge {
         let route = if ctx.internal {
             // localfront's own request for a custom error page: routed by path only.
             let req = session.req_header();
-            let distribution = self
-                .snapshot
-                .distribution_for(route::host(req))
-                .unwrap_or(0);
-            let behavior = route::match_behavior(&self.snapshot, distribution, req.uri.path());
+            let distribution = ctx.snapshot.distribution_for(route::host(req)).unwrap_or(0);
+            let behavior = route::match_behavior(&ctx.snapshot, distribution, req.uri.path());
             route::Route {
                 distribution,
                 behavior,
@@ -212,7 +216,7 @@ impl ProxyHttp for Edge {
                 https_port: self.https_port,
                 request_id: &ctx.request_id,
             };
-            match route::route(&self.snapshot, &viewer) {
+            match route::route(&ctx.snapshot, &viewer) {
                 Ok(route) => route,
                 Err(generated) => {
                     self.answer_early(session, ctx, generated).await?;
@@ -343,6 +347,7 @@ impl ProxyHttp for Edge {
         _session: &mut Session,
         ctx: &mut RequestContext,
     ) -> Result<Box<HttpPeer>> {
+        ctx.origin_started = Some(std::time::Instant::now());
         origin_request::peer(ctx).await
     }
 
@@ -396,6 +401,7 @@ impl ProxyHttp for Edge {
         resp: &mut ResponseHeader,
         ctx: &mut RequestContext,
     ) -> Result<()> {
+        origin_response::observe_latency(ctx);
         let method = session.req_header().method.clone();
         origin_response::filter(resp, ctx, method.as_str())?;
         // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
@@ -462,6 +468,7 @@ impl ProxyHttp for Edge {
         let req = session.req_header().clone();
         let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
         replace_response(ctx, resp, outcome)?;
+        ctx.first_byte = Some(ctx.started.elapsed());
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
     }
 
@@ -548,6 +555,7 @@ impl ProxyHttp for Edge {
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestContext) {
+        observe::finish(session, e, ctx);
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
         // Debug level: one line per request is a cost under load; CloudFront's access logs are

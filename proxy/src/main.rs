@@ -1,6 +1,7 @@
 //! `localfront`: CloudFront on a developer's laptop. CLI only: parse args, load config, start the
 //! server.
 
+mod access_log;
 mod admin;
 mod admin_client;
 mod cache;
@@ -8,9 +9,13 @@ mod context;
 mod demo;
 mod edge_functions;
 mod edge_lambdas;
+mod function_log;
 mod in_process;
 mod invoke;
 mod lifecycle;
+mod live;
+mod metrics;
+mod reload;
 mod server;
 mod snapshot;
 mod stages;
@@ -46,6 +51,10 @@ enum Command {
         /// Bypass the cache: every request goes to the origin.
         #[arg(long)]
         no_cache: bool,
+        /// Reload when the config, or a function, store or component it references, changes
+        /// (always on for the embedded demo).
+        #[arg(long)]
+        watch: bool,
     },
     /// Invalidate cached paths in a running localfront (through its admin API).
     Invalidate {
@@ -105,6 +114,30 @@ enum Command {
         /// The memory cap in MB.
         #[arg(long, default_value_t = 128)]
         memory_mb: u64,
+    },
+    /// Reload the config of a running localfront (through its admin API).
+    Reload {
+        /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
+        #[arg(long)]
+        admin: Option<std::net::SocketAddr>,
+        /// The config whose `admin_listen` to use (default: ./localfront.toml if present).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Print the function logs of a running localfront (CloudFront Functions, Lambda@Edge).
+    Logs {
+        /// Keep printing new lines as they are written.
+        #[arg(long, short)]
+        follow: bool,
+        /// Only this function's lines.
+        #[arg(long)]
+        function: Option<String>,
+        /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
+        #[arg(long)]
+        admin: Option<std::net::SocketAddr>,
+        /// The config whose `admin_listen` to use (default: ./localfront.toml if present).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
@@ -173,6 +206,28 @@ fn main() -> ExitCode {
             };
             report("kvs", answer)
         }
+        Command::Reload { admin, config } => report(
+            "reload",
+            admin_client::call(admin_addr(admin, config), "POST", "/reload", None),
+        ),
+        Command::Logs {
+            follow,
+            function,
+            admin,
+            config,
+        } => {
+            let mut path = format!("/logs?follow={}", u8::from(follow));
+            if let Some(f) = function {
+                path.push_str(&format!("&function={}", admin_client::encode_key(&f)));
+            }
+            match admin_client::stream(admin_addr(admin, config), &path) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("localfront logs: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Invoke {
             handler,
             event,
@@ -208,7 +263,11 @@ fn main() -> ExitCode {
             "test-function",
             test_function::run(&function, &event, kvs.as_deref(), &stage, &runtime),
         ),
-        Command::Serve { config, no_cache } => serve(config, server::Options { no_cache }),
+        Command::Serve {
+            config,
+            no_cache,
+            watch,
+        } => serve(config, server::Options { no_cache, watch }),
     }
 }
 
@@ -267,27 +326,33 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn serve(config: Option<PathBuf>, options: server::Options) -> ExitCode {
+fn serve(config: Option<PathBuf>, mut options: server::Options) -> ExitCode {
     let default_file = Path::new("localfront.toml");
-    let loaded: Result<(Config, String), String> = match config {
-        Some(path) => localfront_config::toml::load(&path)
-            .map(|c| (c, path.display().to_string()))
-            .map_err(|e| e.to_string()),
-        None if default_file.is_file() => localfront_config::toml::load(default_file)
-            .map(|c| (c, default_file.display().to_string()))
-            .map_err(|e| e.to_string()),
-        None => demo::config(Path::new(".localfront"))
-            .map(|c| (c, "the embedded demo config".to_owned())),
+    let source = match config {
+        Some(path) => Ok(reload::ConfigSource {
+            path,
+            state_dir: None,
+        }),
+        None if default_file.is_file() => Ok(reload::ConfigSource {
+            path: default_file.to_owned(),
+            state_dir: None,
+        }),
+        None => {
+            // The demo is for trying things: edits to its unpacked config apply live.
+            options.watch = true;
+            reload::demo_source(Path::new(".localfront"))
+        }
     };
-    let (config, source) = match loaded {
+    let loaded = source.and_then(|source| source.load().map(|config| (source, config)));
+    let (source, config) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    print_urls(&config, &source);
-    let built = match server::build(config, options) {
+    print_urls(&config, &source, options.watch);
+    let built = match server::build(source, config, options) {
         Ok(built) => built,
         Err(e) => {
             eprintln!("localfront: {e}");
@@ -300,8 +365,18 @@ fn serve(config: Option<PathBuf>, options: server::Options) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_urls(config: &Config, source: &str) {
-    println!("localfront serving {source}");
+fn print_urls(config: &Config, source: &reload::ConfigSource, watch: bool) {
+    match &source.state_dir {
+        Some(_) => println!(
+            "localfront serving the embedded demo, unpacked to {} (edit it: changes apply live)",
+            source.path.display()
+        ),
+        None if watch => println!(
+            "localfront serving {} (watching it and the files it references)",
+            source.path.display()
+        ),
+        None => println!("localfront serving {}", source.path.display()),
+    }
     let s = &config.server;
     for d in &config.distributions {
         let host = match d.aliases.first() {

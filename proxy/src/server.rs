@@ -1,5 +1,5 @@
 //! Builds the pingora `Server` and its services from a config: the edge (HTTP and HTTPS
-//! listeners), one background service per in-process origin, and the admin listener.
+//! listeners), the reload triggers (which also run the in-process origins), and the admin listener.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,13 +8,16 @@ use localfront_config::Config;
 use pingora::listeners::tls::TlsSettings;
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;
-use pingora::services::listening::Service;
+use pingora::services::background::background_service;
 
+use crate::access_log::ACCESS_LOG;
 use crate::admin::Admin;
 use crate::cache::EdgeCache;
-use crate::edge_functions::EdgeFunctions;
-use crate::edge_lambdas::EdgeLambdas;
+use crate::function_log::FUNCTION_LOG;
 use crate::lifecycle::Edge;
+use crate::live::Live;
+use crate::metrics::METRICS;
+use crate::reload::{ConfigSource, Reloader, Triggers};
 use crate::snapshot::{random_hex, Snapshot};
 
 /// A built server, ready to run.
@@ -30,10 +33,18 @@ pub struct Built {
 pub struct Options {
     /// Bypass the cache: every request goes to the origin (`serve --no-cache`).
     pub no_cache: bool,
+    /// Reload when the config or a file it references changes (`serve --watch`).
+    pub watch: bool,
 }
 
-/// Builds every service for `config`.
-pub fn build(config: Config, options: Options) -> Result<Built, String> {
+/// Points the access log and the function log where `[server]` says (at start and each reload).
+pub fn configure_logs(server: &localfront_config::Server) {
+    ACCESS_LOG.configure(server.access_log.as_ref(), server.access_log_format);
+    FUNCTION_LOG.configure(&server.function_log);
+}
+
+/// Builds every service for `config`, read from `source` (which reloads read again).
+pub fn build(source: ConfigSource, config: Config, options: Options) -> Result<Built, String> {
     let state_dir = config.server.state_dir.clone();
     std::fs::create_dir_all(&state_dir)
         .map_err(|e| format!("cannot create the state dir {}: {e}", state_dir.display()))?;
@@ -63,31 +74,59 @@ pub fn build(config: Config, options: Options) -> Result<Built, String> {
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
-    for service in crate::in_process::services(&config, &socket_dir)? {
-        server.add_service(service);
-    }
-
-    let http_listen = config.server.http_listen.to_string();
+    let http_listen = config.server.http_listen;
     let https_listen = config.server.https_listen.map(|a| a.to_string());
-    let admin_listen = config.server.admin_listen.map(|a| a.to_string());
+    let admin_listen = config.server.admin_listen;
     let certificate = match https_listen {
         Some(_) => Some(crate::tls::certificate(&config)?),
         None => None,
     };
+    let admin_listener = admin_listen
+        .map(|addr| {
+            std::net::TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| format!("cannot listen on {addr} (admin_listen): {e}"))
+        })
+        .transpose()?;
 
     let cache = EdgeCache::new(
         config.server.cache_max_bytes,
         config.server.cache_max_object_bytes,
     );
-    let functions = EdgeFunctions::load(&config).map_err(|errors| errors.join("\n"))?;
-    let lambdas = EdgeLambdas::load(&config).map_err(|errors| errors.join("\n"))?;
-    let snapshot = Arc::new(Snapshot::new(config, &socket_dir, functions, lambdas));
+    let https_port = config.server.https_listen.map(|a| a.port());
+    let (snapshot, origins) =
+        Snapshot::build(config, &socket_dir, 1, None).map_err(|errors| errors.join("\n"))?;
+    let live = Arc::new(Live::new(
+        snapshot,
+        source.path.display().to_string(),
+        options.watch,
+    ));
+    METRICS.started();
+    configure_logs(&live.current().config.server);
+    let reloader = Arc::new(Reloader::new(
+        live.clone(),
+        source,
+        socket_dir.clone(),
+        origins,
+        options.watch,
+    ));
+    server.add_service(background_service(
+        "config reload",
+        Triggers(reloader.clone()),
+    ));
+
     let mut edge = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
-        Edge::new(snapshot.clone(), cache, !options.no_cache),
+        Edge::new(
+            live.clone(),
+            http_listen,
+            https_port,
+            cache,
+            !options.no_cache,
+        ),
         "localfront edge",
     );
-    edge.add_tcp(&http_listen);
+    edge.add_tcp(&http_listen.to_string());
     if let (Some(addr), Some((cert, key))) = (https_listen, certificate) {
         let mut tls = TlsSettings::intermediate(&cert.to_string_lossy(), &key.to_string_lossy())
             .map_err(|e| {
@@ -103,10 +142,11 @@ pub fn build(config: Config, options: Options) -> Result<Built, String> {
     }
     server.add_service(edge);
 
-    if let Some(addr) = admin_listen {
-        let mut admin = Service::new("localfront admin".to_owned(), Admin::new(snapshot, cache));
-        admin.add_tcp(&addr);
-        server.add_service(admin);
+    if let Some(listener) = admin_listener {
+        server.add_service(background_service(
+            "localfront admin",
+            Admin::new(live, cache, reloader, listener),
+        ));
     }
     Ok(Built { server, socket_dir })
 }

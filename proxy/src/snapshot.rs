@@ -11,9 +11,12 @@ use wildmatch::WildMatch;
 
 use crate::edge_functions::EdgeFunctions;
 use crate::edge_lambdas::EdgeLambdas;
+use crate::in_process::{self, Bound, Stop};
 
 /// A config ready to serve.
 pub struct Snapshot {
+    /// Counts configs loaded by this process: 1 at start, +1 per successful reload.
+    pub generation: u64,
     /// The validated config.
     pub config: Config,
     /// Per distribution, in config order.
@@ -30,6 +33,8 @@ pub struct Snapshot {
     pub functions: EdgeFunctions,
     /// Lambda@Edge handlers.
     pub lambdas: EdgeLambdas,
+    /// Stops this generation's in-process origins when the last request using it is done.
+    _origins: Stop,
 }
 
 /// Serving data of one distribution, indexed like its config.
@@ -53,13 +58,28 @@ pub enum OriginAddress {
 }
 
 impl Snapshot {
-    /// Builds the serving view; in-process origins listen under `socket_dir`.
-    pub fn new(
+    /// Builds the serving view of `config` as generation `generation`: loads its functions and
+    /// handlers and binds its in-process origins under `socket_dir` (started by the caller, before
+    /// the snapshot takes requests). Every problem is reported, one per line. `previous` keeps the
+    /// process's edge id and internal secret stable across reloads.
+    pub fn build(
         config: Config,
         socket_dir: &Path,
-        functions: EdgeFunctions,
-        lambdas: EdgeLambdas,
-    ) -> Self {
+        generation: u64,
+        previous: Option<&Snapshot>,
+    ) -> Result<(Self, Bound), Vec<String>> {
+        let functions = EdgeFunctions::load(&config);
+        let lambdas = EdgeLambdas::load(&config);
+        let (functions, lambdas) = match (functions, lambdas) {
+            (Ok(f), Ok(l)) => (f, l),
+            (f, l) => {
+                let mut errors = f.err().unwrap_or_default();
+                errors.extend(l.err().unwrap_or_default());
+                return Err(errors);
+            }
+        };
+        let (bound, stop) =
+            in_process::bind(&config, socket_dir, generation).map_err(|e| vec![e])?;
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -74,19 +94,22 @@ impl Snapshot {
                 if d.aliases.is_empty() && default_distribution.is_none() {
                     default_distribution = Some(i);
                 }
-                DistributionView::new(d, i, socket_dir)
+                DistributionView::new(d, i, socket_dir, generation)
             })
             .collect();
-        Self {
+        let snapshot = Self {
+            generation,
             config,
             distributions,
             hosts,
             default_distribution,
-            via_id: random_hex(16),
-            internal_secret: random_hex(16),
+            via_id: previous.map_or_else(|| random_hex(16), |p| p.via_id.clone()),
+            internal_secret: previous.map_or_else(|| random_hex(16), |p| p.internal_secret.clone()),
             functions,
             lambdas,
-        }
+            _origins: stop,
+        };
+        Ok((snapshot, bound))
     }
 
     /// The distribution serving `host` (CloudFront routes on the alternate domain name; a host
@@ -100,7 +123,7 @@ impl Snapshot {
 }
 
 impl DistributionView {
-    fn new(d: &Distribution, index: usize, socket_dir: &Path) -> Self {
+    fn new(d: &Distribution, index: usize, socket_dir: &Path, generation: u64) -> Self {
         // CloudFront patterns may omit the leading `/` (spec/distribution.md §2); `*` matches `/`
         // too, which is wildmatch's semantics.
         let patterns = d
@@ -125,7 +148,7 @@ impl DistributionView {
                         .filter(|a| !a.is_empty()),
                 },
                 OriginKind::S3(_) | OriginKind::Echo => {
-                    OriginAddress::Unix(socket_path(socket_dir, index, j))
+                    OriginAddress::Unix(socket_path(socket_dir, generation, index, j))
                 }
             })
             .collect();
@@ -133,9 +156,14 @@ impl DistributionView {
     }
 }
 
-/// The socket of in-process origin `origin` of distribution `distribution`.
-pub fn socket_path(socket_dir: &Path, distribution: usize, origin: usize) -> PathBuf {
-    socket_dir.join(format!("d{distribution}-o{origin}.sock"))
+/// The socket of in-process origin `origin` of distribution `distribution` in a generation.
+pub fn socket_path(
+    socket_dir: &Path,
+    generation: u64,
+    distribution: usize,
+    origin: usize,
+) -> PathBuf {
+    socket_dir.join(format!("g{generation}-d{distribution}-o{origin}.sock"))
 }
 
 /// `n` random bytes as lowercase hex.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Checker;
 use crate::error::KeyPath;
-use crate::model::{Server, TlsFiles};
+use crate::model::{AccessLogFormat, LogTarget, Server, TlsFiles};
 use crate::raw::RawServer;
 
 /// The default edge location name for `X-Amz-Cf-Pop` (localfront: CloudFront's header is observed,
@@ -59,6 +59,27 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
         cache_max_bytes,
         (32 << 20).min(cache_max_bytes),
     );
+    let access_log = s
+        .access_log
+        .as_deref()
+        .map(|t| log_target(c, t, &at.key("access_log")));
+    let access_log_format = match s.access_log_format.as_deref() {
+        None | Some("w3c") => AccessLogFormat::W3c,
+        Some("json") => AccessLogFormat::Json,
+        Some(other) => {
+            c.error_hint(
+                &at.key("access_log_format"),
+                format!("unknown access log format `{other}`"),
+                "use `w3c` (CloudFront's standard log) or `json`",
+            );
+            AccessLogFormat::W3c
+        }
+    };
+    let function_log = log_target(
+        c,
+        s.function_log.as_deref().unwrap_or("stderr"),
+        &at.key("function_log"),
+    );
     let default_threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
     Server {
         http_listen,
@@ -87,6 +108,27 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
         ) as u64),
         cache_max_bytes: cache_max_bytes as usize,
         cache_max_object_bytes: cache_max_object_bytes as usize,
+        access_log,
+        access_log_format,
+        function_log,
+        trace: s.trace.unwrap_or(false),
+    }
+}
+
+/// `stdout`, `stderr`, or a file path (relative to the config file).
+fn log_target(c: &mut Checker, value: &str, at: &KeyPath) -> LogTarget {
+    match value {
+        "stdout" | "-" => LogTarget::Stdout,
+        "stderr" => LogTarget::Stderr,
+        "" => {
+            c.error_hint(
+                at,
+                "the log target is empty",
+                "write `stdout`, `stderr` or a file path",
+            );
+            LogTarget::Stderr
+        }
+        path => LogTarget::File(c.path(path)),
     }
 }
 

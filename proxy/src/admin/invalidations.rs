@@ -5,7 +5,7 @@
 use http::Response;
 use serde_json::json;
 
-use super::json;
+use super::{json, Body};
 use crate::cache::EdgeCache;
 use crate::snapshot::{random_hex, Snapshot};
 
@@ -13,7 +13,7 @@ use crate::snapshot::{random_hex, Snapshot};
 const MAX_PATH: usize = 4000;
 
 /// Handles one invalidation request.
-pub fn create(snapshot: &Snapshot, cache: &EdgeCache, id: &str, body: &[u8]) -> Response<Vec<u8>> {
+pub fn create(snapshot: &Snapshot, cache: &EdgeCache, id: &str, body: &[u8]) -> Response<Body> {
     if !snapshot.config.distributions.iter().any(|d| d.id == id) {
         return error(
             404,
@@ -95,7 +95,7 @@ impl Pattern {
     }
 }
 
-fn error(status: u16, code: &str, message: &str) -> Response<Vec<u8>> {
+fn error(status: u16, code: &str, message: &str) -> Response<Body> {
     json(
         status,
         &json!({ "Error": { "Code": code, "Message": message } }),

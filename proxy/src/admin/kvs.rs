@@ -5,11 +5,11 @@
 use http::Response;
 use serde_json::json;
 
-use super::{json, text};
+use super::{json, text, Body};
 use crate::snapshot::Snapshot;
 
 /// Handles one `/kvs/...` request; `rest` is the path after `/kvs/`.
-pub fn handle(snapshot: &Snapshot, method: &str, rest: &str, body: &[u8]) -> Response<Vec<u8>> {
+pub fn handle(snapshot: &Snapshot, method: &str, rest: &str, body: &[u8]) -> Response<Body> {
     let (name, key) = match rest.split_once("/keys/") {
         Some((name, key)) => (name, Some(key)),
         None => (rest.trim_end_matches('/'), None),

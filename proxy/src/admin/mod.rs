@@ -1,45 +1,109 @@
 //! The admin listener: one file per resource. `GET /healthz` (for scripts and tests waiting on a
-//! started localfront), `GET /cache` (what the cache holds),
-//! `POST /distributions/{id}/invalidations` and `/kvs/{name}[/keys/{key}]`.
+//! started localfront), `GET /status` (config generation, last reload), `POST /reload`,
+//! `GET /events` (server-sent events: `reload`, `reload_failed`), `GET /metrics` (Prometheus),
+//! `GET /logs[?function=NAME][&follow=1]` (function logs),
+//! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations` and
+//! `/kvs/{name}[/keys/{key}]`.
+//!
+//! A hyper server rather than a pingora app: `/events` streams, which pingora's `ServeHttp`
+//! (one whole response) cannot.
 
 mod invalidations;
 mod kvs;
+mod logs;
 
-use std::sync::Arc;
+use std::convert::Infallible;
+use std::net::TcpListener as StdTcpListener;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use http::Response;
-use pingora::apps::http_app::ServeHttp;
-use pingora::protocols::http::ServerSession;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use pingora::server::ShutdownWatch;
+use pingora::services::background::BackgroundService;
 
 use crate::cache::EdgeCache;
-use crate::snapshot::Snapshot;
+use crate::live::Live;
+use crate::metrics::METRICS;
+use crate::reload::Reloader;
 
-/// The admin HTTP app.
+/// A response body: whole, or a stream of events.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// The admin HTTP service: the API, and the listener it answers on once started.
 pub struct Admin {
-    snapshot: Arc<Snapshot>,
+    api: Arc<AdminApi>,
+    listener: Mutex<Option<StdTcpListener>>,
+}
+
+/// The admin API's handlers and what they reach.
+struct AdminApi {
+    live: Arc<Live>,
     cache: EdgeCache,
+    reloader: Arc<Reloader>,
 }
 
 impl Admin {
-    /// The admin API over the edge's config and cache.
-    pub fn new(snapshot: Arc<Snapshot>, cache: EdgeCache) -> Self {
-        Self { snapshot, cache }
+    /// The admin API over the live config and the cache, answering on `listener`.
+    pub fn new(
+        live: Arc<Live>,
+        cache: EdgeCache,
+        reloader: Arc<Reloader>,
+        listener: StdTcpListener,
+    ) -> Self {
+        Self {
+            api: Arc::new(AdminApi {
+                live,
+                cache,
+                reloader,
+            }),
+            listener: Mutex::new(Some(listener)),
+        }
     }
 }
 
-#[async_trait]
-impl ServeHttp for Admin {
-    async fn response(&self, session: &mut ServerSession) -> Response<Vec<u8>> {
-        let method = session.req_header().method.clone();
-        let path = session.req_header().uri.path().to_owned();
+impl AdminApi {
+    /// Answers one request.
+    async fn response(&self, req: Request<Incoming>) -> Response<Body> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
         if let Some(rest) = path.strip_prefix("/kvs/") {
-            let body = read_body(session).await;
-            return kvs::handle(&self.snapshot, method.as_str(), rest, &body);
+            let body = read_body(req).await;
+            return kvs::handle(&self.live.current(), method.as_str(), rest, &body);
         }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method.as_str(), segments.as_slice()) {
             ("GET", ["healthz"]) => text(200, "ok\n"),
+            ("GET", ["status"]) => json(200, &self.live.status()),
+            ("POST", ["reload"]) => {
+                let outcome = self.reloader.reload("admin").await;
+                let status = if outcome.errors.is_empty() { 200 } else { 400 };
+                json(
+                    status,
+                    &serde_json::json!({
+                        "result": if outcome.errors.is_empty() { "success" } else { "failure" },
+                        "generation": outcome.generation,
+                        "errors": outcome.errors,
+                        "restart_required": outcome.restart_required,
+                    }),
+                )
+            }
+            ("GET", ["events"]) => self.events(),
+            ("GET", ["logs"]) => logs::follow(req.uri().query()),
+            ("GET", ["metrics"]) => {
+                METRICS
+                    .cache_objects
+                    .set(self.cache.storage.objects() as i64);
+                METRICS.cache_bytes.set(self.cache.storage.bytes() as i64);
+                respond(
+                    200,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    METRICS.render(),
+                )
+            }
             ("GET", ["cache"]) => json(
                 200,
                 &serde_json::json!({
@@ -49,44 +113,103 @@ impl ServeHttp for Admin {
                 }),
             ),
             ("POST", ["distributions", id, "invalidations"]) => {
-                let body = read_body(session).await;
-                invalidations::create(&self.snapshot, &self.cache, id, &body)
+                let id = id.to_string();
+                let body = read_body(req).await;
+                invalidations::create(&self.live.current(), &self.cache, &id, &body)
             }
-            (_, ["healthz" | "cache"]) | (_, ["distributions", _, "invalidations"]) => {
-                text(405, "method not allowed\n")
-            }
+            (_, ["healthz" | "status" | "reload" | "events" | "logs" | "metrics" | "cache"])
+            | (_, ["distributions", _, "invalidations"]) => text(405, "method not allowed\n"),
             _ => text(404, "not found\n"),
+        }
+    }
+
+    /// `GET /events`: server-sent events until the client goes away.
+    fn events(&self) -> Response<Body> {
+        let feed = self.live.subscribe();
+        let hello = format!(
+            "event: hello\ndata: {{\"generation\":{}}}\n\n",
+            self.live.current().generation
+        );
+        let stream =
+            futures_util::stream::unfold((Some(hello), feed), |(first, mut feed)| async move {
+                if let Some(first) = first {
+                    return Some((Ok(Frame::data(Bytes::from(first))), (None, feed)));
+                }
+                loop {
+                    match feed.recv().await {
+                        Ok(event) => {
+                            return Some((Ok(Frame::data(Bytes::from(event))), (None, feed)))
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            });
+        Response::builder()
+            .status(200)
+            .header(http::header::CONTENT_TYPE, "text/event-stream")
+            .header(http::header::CACHE_CONTROL, "no-cache")
+            .body(BodyExt::boxed(StreamBody::new(stream)))
+            .unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl BackgroundService for Admin {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let taken = self.listener.lock().ok().and_then(|mut l| l.take());
+        let Some(listener) = taken else { return };
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("the admin listener cannot start: {e}");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let api = self.api.clone();
+                    let service = hyper::service::service_fn(move |req| {
+                        let api = api.clone();
+                        async move { Ok::<_, Infallible>(api.response(req).await) }
+                    });
+                    tokio::spawn(async move {
+                        let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            }
         }
     }
 }
 
 /// The request body, up to 1 MiB (more is an invalid request; the rest is not read).
-async fn read_body(session: &mut ServerSession) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = session.read_request_body().await {
-        body.extend_from_slice(&chunk);
-        if body.len() > 1 << 20 {
-            break;
-        }
+async fn read_body(req: Request<Incoming>) -> Vec<u8> {
+    match Limited::new(req.into_body(), 1 << 20).collect().await {
+        Ok(body) => body.to_bytes().to_vec(),
+        Err(_) => Vec::new(),
     }
-    body
 }
 
 /// A plain-text response.
-pub(crate) fn text(status: u16, body: &str) -> Response<Vec<u8>> {
+pub(crate) fn text(status: u16, body: &str) -> Response<Body> {
     respond(status, "text/plain", body.as_bytes().to_vec())
 }
 
 /// A JSON response.
-pub(crate) fn json(status: u16, value: &serde_json::Value) -> Response<Vec<u8>> {
+pub(crate) fn json(status: u16, value: &serde_json::Value) -> Response<Body> {
     respond(status, "application/json", value.to_string().into_bytes())
 }
 
-fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Response<Vec<u8>> {
+fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, content_type)
         .header(http::header::CONTENT_LENGTH, body.len())
-        .body(body)
+        .body(Full::new(Bytes::from(body)).boxed())
         .unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 //! (`functions.rs`) or Lambda@Edge handler (`lambdas.rs`) — never both on one viewer event.
 
 use std::net::IpAddr;
+use std::time::Instant;
 
 use bytes::Bytes;
 use localfront_config::{CacheBehavior, LambdaAssociations};
@@ -11,7 +12,8 @@ use localfront_wasm::EdgeFunction;
 use pingora::http::{RequestHeader, ResponseHeader};
 
 use super::{functions, lambdas, Generated};
-use crate::context::RequestContext;
+use crate::context::{RequestContext, XCache};
+use crate::metrics::METRICS;
 
 /// viewer-request: after routing, before the cache. `Err` is the response to send instead.
 /// Skipped for localfront's own custom-error-page fetches.
@@ -28,12 +30,18 @@ pub async fn viewer_request(
         return Ok(());
     };
     if let Some(name) = behavior.function_associations.viewer_request.clone() {
-        return functions::viewer_request(&snapshot.functions, &name, ctx, req, viewer_ip);
+        let started = Instant::now();
+        let outcome = functions::viewer_request(&snapshot.functions, &name, ctx, req, viewer_ip);
+        return record(&name, "viewer-request", started, outcome);
     }
     match handler(ctx, |l| &l.viewer_request) {
-        Some(h) => request_outcome(
-            lambdas::on_request(&h, EventType::ViewerRequest, ctx, req, viewer_ip).await,
-        ),
+        Some(h) => {
+            let started = Instant::now();
+            let outcome = request_outcome(
+                lambdas::on_request(&h, EventType::ViewerRequest, ctx, req, viewer_ip).await,
+            );
+            record(h.name(), "viewer-request", started, outcome)
+        }
         None => Ok(()),
     }
 }
@@ -45,9 +53,13 @@ pub async fn origin_request(
     viewer_ip: Option<IpAddr>,
 ) -> Result<(), Generated> {
     match handler(ctx, |l| &l.origin_request) {
-        Some(h) => request_outcome(
-            lambdas::on_request(&h, EventType::OriginRequest, ctx, req, viewer_ip).await,
-        ),
+        Some(h) => {
+            let started = Instant::now();
+            let outcome = request_outcome(
+                lambdas::on_request(&h, EventType::OriginRequest, ctx, req, viewer_ip).await,
+            );
+            record(h.name(), "origin-request", started, outcome)
+        }
         None => Ok(()),
     }
 }
@@ -62,7 +74,11 @@ pub async fn origin_response(
 ) -> Result<Option<Bytes>, Generated> {
     match handler(ctx, |l| &l.origin_response) {
         Some(h) => {
-            lambdas::on_response(&h, EventType::OriginResponse, ctx, req, resp, viewer_ip).await
+            let started = Instant::now();
+            let outcome =
+                lambdas::on_response(&h, EventType::OriginResponse, ctx, req, resp, viewer_ip)
+                    .await;
+            record(h.name(), "origin-response", started, outcome)
         }
         None => Ok(None),
     }
@@ -84,11 +100,18 @@ pub async fn viewer_response(
         return Ok(None);
     };
     if let Some(name) = behavior.function_associations.viewer_response.clone() {
-        return functions::viewer_response(&snapshot.functions, &name, ctx, req, resp, viewer_ip);
+        let started = Instant::now();
+        let outcome =
+            functions::viewer_response(&snapshot.functions, &name, ctx, req, resp, viewer_ip);
+        return record(&name, "viewer-response", started, outcome);
     }
     match handler(ctx, |l| &l.viewer_response) {
         Some(h) => {
-            lambdas::on_response(&h, EventType::ViewerResponse, ctx, req, resp, viewer_ip).await
+            let started = Instant::now();
+            let outcome =
+                lambdas::on_response(&h, EventType::ViewerResponse, ctx, req, resp, viewer_ip)
+                    .await;
+            record(h.name(), "viewer-response", started, outcome)
         }
         None => Ok(None),
     }
@@ -105,6 +128,29 @@ fn handler(
 ) -> Option<EdgeFunction> {
     let name = event(&behavior(ctx)?.lambda_associations).as_deref()?;
     ctx.snapshot.lambdas.get(name).cloned()
+}
+
+/// Counts one run in the metrics by its outcome: a generated response is a success; a failure is
+/// named by its `X-Cache` error (spec/distribution.md §16: FunctionValidationErrors, …Execution…,
+/// FunctionThrottles).
+fn record<T>(
+    function: &str,
+    event: &str,
+    started: Instant,
+    outcome: Result<T, Generated>,
+) -> Result<T, Generated> {
+    let result = match &outcome {
+        Ok(_) => "ok",
+        Err(g) => match g.x_cache {
+            XCache::Named(name) if name.contains("ValidationError") => "validation_error",
+            XCache::Named(name) if name.contains("Throttled") => "throttled",
+            XCache::Named(name) if name.contains("LimitExceeded") => "limit_exceeded",
+            XCache::Named(name) if name.contains("ExecutionError") => "execution_error",
+            _ => "ok",
+        },
+    };
+    METRICS.record_function(function, event, result, started.elapsed());
+    outcome
 }
 
 fn request_outcome(outcome: lambdas::RequestOutcome) -> Result<(), Generated> {

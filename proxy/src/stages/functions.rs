@@ -17,6 +17,8 @@ use super::errors::{cloudfront_error, ErrorKind};
 use super::Generated;
 use crate::context::{RequestContext, XCache};
 use crate::edge_functions::EdgeFunctions;
+use crate::function_log::{Kind, FUNCTION_LOG};
+use crate::metrics::METRICS;
 
 /// Headers that frame a message: kept whatever a function's output says, since localfront
 /// recomputes framing (spec/cloudfront-functions.md §1).
@@ -92,11 +94,15 @@ fn invoke(
         strict_compute: edge.strict_compute,
         ..InvokeOptions::default()
     };
+    let distribution = ctx.distribution().map_or("-", |d| d.id.as_str());
     match edge.functions.invoke(name, event, &options) {
         Ok(invocation) => {
-            for line in &invocation.logs {
-                tracing::info!(target: "localfront::functions", function = name, request_id = %ctx.request_id, "{line}");
-            }
+            let kind = Kind::CloudFrontFunction { distribution };
+            FUNCTION_LOG.run(name, &ctx.request_id, kind, &invocation.logs, None);
+            METRICS
+                .function_compute_utilization
+                .with_label_values(&[name])
+                .observe(f64::from(invocation.compute_utilization) / 100.0);
             if invocation.compute_utilization >= UTILIZATION_WARNING {
                 tracing::warn!(
                     target: "localfront::functions",
@@ -326,10 +332,10 @@ fn generated(out: ResponseOutput, x_cache: XCache) -> Generated {
 /// CloudFront's answer to a failed function: 502 for invalid output, 503 for an exception, a limit
 /// or throttling, with the error page and the `X-Cache` name (§9).
 fn function_error(name: &str, e: &FunctionError, ctx: &RequestContext) -> Generated {
-    for line in e.logs() {
-        tracing::info!(target: "localfront::functions", function = name, request_id = %ctx.request_id, "{line}");
-    }
-    tracing::warn!(target: "localfront::functions", function = name, request_id = %ctx.request_id, "{}", e.error_message());
+    let distribution = ctx.distribution().map_or("-", |d| d.id.as_str());
+    let kind = Kind::CloudFrontFunction { distribution };
+    let message = e.error_message();
+    FUNCTION_LOG.run(name, &ctx.request_id, kind, e.logs(), Some(&message));
     let mut g = cloudfront_error(ErrorKind::Function(e.status()), &ctx.request_id);
     g.x_cache = XCache::Named(e.x_cache());
     g
@@ -337,7 +343,10 @@ fn function_error(name: &str, e: &FunctionError, ctx: &RequestContext) -> Genera
 
 /// A 502 for output localfront cannot apply, named like the runtime's validation errors.
 fn validation_error(name: &str, reason: &str, ctx: &RequestContext) -> Generated {
-    tracing::warn!(target: "localfront::functions", function = name, request_id = %ctx.request_id, "invalid output: {reason}");
+    let distribution = ctx.distribution().map_or("-", |d| d.id.as_str());
+    let kind = Kind::CloudFrontFunction { distribution };
+    let message = format!("invalid output: {reason}");
+    FUNCTION_LOG.run(name, &ctx.request_id, kind, &[], Some(&message));
     let mut g = cloudfront_error(ErrorKind::Function(502), &ctx.request_id);
     // 502's X-Cache name is unconfirmed (spec/cloudfront-functions.md §9).
     g.x_cache = XCache::Named("FunctionValidationError from cloudfront");

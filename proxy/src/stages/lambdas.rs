@@ -15,6 +15,8 @@ use pingora::http::{RequestHeader, ResponseHeader};
 use super::errors::{cloudfront_error, ErrorKind};
 use super::Generated;
 use crate::context::{OriginChoice, RequestContext, XCache};
+use crate::function_log::{Kind, FUNCTION_LOG};
+use crate::metrics::METRICS;
 
 /// What a request event decided.
 pub enum RequestOutcome {
@@ -92,18 +94,30 @@ async fn invoke(
     cf: &Cf,
 ) -> Result<HandlerResult, Generated> {
     let name = handler.name();
+    let started = std::time::Instant::now();
+    let memory_mb = handler.spec().memory_mb;
     match handler.invoke(cf).await {
         Ok(invocation) => {
-            for line in &invocation.logs {
-                tracing::info!(target: "localfront::lambda", function = name, request_id = %ctx.request_id, "{line}");
+            if invocation.init_duration.is_some() {
+                METRICS.lambda_cold_starts.with_label_values(&[name]).inc();
             }
+            let kind = Kind::Lambda {
+                duration: invocation.duration,
+                init: invocation.init_duration,
+                memory_mb,
+                max_memory: invocation.max_memory_used,
+            };
+            FUNCTION_LOG.run(name, &ctx.request_id, kind, &invocation.logs, None);
             Ok(invocation.result)
         }
         Err(e) => {
-            for line in e.logs() {
-                tracing::info!(target: "localfront::lambda", function = name, request_id = %ctx.request_id, "{line}");
-            }
-            tracing::warn!(target: "localfront::lambda", function = name, request_id = %ctx.request_id, "{e}");
+            let kind = Kind::Lambda {
+                duration: started.elapsed(),
+                init: None,
+                memory_mb,
+                max_memory: 0,
+            };
+            FUNCTION_LOG.run(name, &ctx.request_id, kind, e.logs(), Some(&e.to_string()));
             let status = match e {
                 EdgeError::Validation(_) => 502,
                 EdgeError::Execution(_) | EdgeError::LimitExceeded(_) => 503,

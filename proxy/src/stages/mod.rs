@@ -8,6 +8,7 @@ pub mod errors;
 pub mod function_origins;
 pub mod functions;
 pub mod lambdas;
+pub mod observe;
 pub mod origin_request;
 pub mod origin_response;
 pub mod route;

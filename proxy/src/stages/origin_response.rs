@@ -8,6 +8,7 @@ use pingora::{Error, ErrorType, Result};
 
 use super::origin_request::fail_over;
 use crate::context::RequestContext;
+use crate::metrics::METRICS;
 
 /// Filters the origin's response header. Returns an error to retry on the secondary when the
 /// status is one the origin group fails over on.
@@ -39,4 +40,18 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
         resp.remove_header("set-cookie");
     }
     Ok(())
+}
+
+/// Records the time from the start of the origin fetch to its response header (CloudFront's
+/// `OriginLatency`).
+pub fn observe_latency(ctx: &RequestContext) {
+    let (Some(started), Some(d), Some(origin)) =
+        (ctx.origin_started, ctx.distribution(), ctx.current_origin())
+    else {
+        return;
+    };
+    METRICS
+        .origin_latency
+        .with_label_values(&[d.id.as_str(), origin.id.as_str()])
+        .observe(started.elapsed().as_secs_f64());
 }
