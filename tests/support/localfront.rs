@@ -78,6 +78,35 @@ impl Localfront {
         )
     }
 
+    /// The config file the process was started with (rewrite it, then reload).
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("localfront.toml")
+    }
+
+    /// Sends `signal` (e.g. `HUP`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// The `/metrics` exposition, parsed by a Prometheus text parser.
+    pub async fn metrics(&self) -> prometheus_parse::Scrape {
+        let text = self
+            .admin_request("GET", "/metrics")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+            .expect("the exposition parses")
+    }
+
     /// What the process printed so far (stdout and stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("localfront.log")).unwrap_or_default()
@@ -271,4 +300,44 @@ pub fn free_addr() -> SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
+}
+
+/// The value of `metric` summed over the samples whose labels include `labels`: a counter or gauge
+/// value, or a histogram's observation count.
+pub fn metric(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == metric)
+        .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match &s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => *v,
+            prometheus_parse::Value::Histogram(buckets) => buckets
+                .iter()
+                .find(|b| b.less_than.is_infinite())
+                .map_or(0.0, |b| b.count),
+            prometheus_parse::Value::Summary(_) => 0.0,
+        })
+        .sum()
+}
+
+/// Waits (bounded) until `file` holds at least `lines` non-header lines; returns its lines.
+pub fn wait_for_lines(file: &Path, lines: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let all: Vec<String> = text.lines().map(str::to_owned).collect();
+        if all.iter().filter(|l| !l.starts_with('#')).count() >= lines {
+            return all;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} has {} lines, expected {lines}:\n{text}",
+            file.display(),
+            all.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -10,5 +10,5 @@ pub mod localfront;
 pub mod origin;
 pub mod raw;
 
-pub use localfront::Localfront;
+pub use localfront::{metric, wait_for_lines, Localfront};
 pub use origin::{closed_port, Reply, TestOrigin};

@@ -31,7 +31,7 @@ pub fn follow(query: Option<&str>) -> Response<Body> {
         .recent()
         .iter()
         .filter(|r| wanted(r))
-        .map(|r| text(r))
+        .map(text)
         .collect();
     let stream = futures_util::stream::unfold(
         (Some(backlog), feed, wanted),

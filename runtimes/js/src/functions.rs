@@ -117,10 +117,15 @@ impl Functions {
                 Ok(code) => {
                     // Load once now: top-level errors and a missing handler are load errors.
                     if let Err(e) = engine::load(&code, s.runtime, &budgets) {
+                        // boa reports a syntax error's position at the end of its message.
+                        let at = match &e {
+                            LoadError::Js(_, message) => source::syntax_position(message),
+                            LoadError::Limit(_) => None,
+                        };
                         errors.push(ValidationError {
                             function: s.name.clone(),
-                            line: None,
-                            column: None,
+                            line: at.map(|p| p.0),
+                            column: at.map(|p| p.1),
                             message: match e {
                                 LoadError::Js(name, message) => format!("{name}: {message}"),
                                 LoadError::Limit(x) => {

@@ -178,7 +178,15 @@ pub(crate) fn prepare(source: &FunctionSource) -> Result<String, Vec<ValidationE
     code.push_str(&src[last..]);
     let toks = tokens::tokenize(&code)
         .map_err(|e| vec![err_at(None, format!("SyntaxError: {}", e.message))])?;
-    instrument::instrument(&code, &toks).map_err(|message| vec![err_at(None, message)])
+    instrument::instrument(&code, &toks).map_err(|message| {
+        // A syntax error's position is at the end of boa's message; the instrumented code keeps
+        // the source's lines and columns up to the error.
+        let at = syntax_position(&message);
+        let mut e = err_at(None, message);
+        e.line = at.map(|p| p.0);
+        e.column = at.map(|p| p.1);
+        vec![e]
+    })
 }
 
 /// Checks `import <name> from 'cloudfront'` at token `i`; returns the byte end of the statement
@@ -268,5 +276,28 @@ mod tests {
         assert!(code.starts_with(
             "'use strict';var cf = __lf_cloudfront;\nfunction handler(e) {__lf_tick();"
         ));
+    }
+}
+
+/// `(line, column)` from boa's `… at line N, col M` suffix.
+pub(crate) fn syntax_position(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.rfind(" at line ")? + " at line ".len()..];
+    let (line, col) = rest.split_once(", col ")?;
+    Some((line.parse().ok()?, col.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod syntax_position_tests {
+    use super::syntax_position;
+
+    #[test]
+    fn reads_boas_position_suffix() {
+        assert_eq!(
+            syntax_position(
+                "expected token 'property name', got '{' in property name at line 2, col 11"
+            ),
+            Some((2, 11))
+        );
+        assert_eq!(syntax_position("no position"), None);
     }
 }
