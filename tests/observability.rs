@@ -390,3 +390,97 @@ async fn logs_follow_streams_new_lines_as_they_are_written() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn a_trace_names_each_step_of_a_function_a_cache_miss_and_a_failover() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("mark.js");
+    std::fs::write(
+        &code,
+        "function handler(event) {\n  event.request.headers['x-marked'] = { value: 'yes' };\n  return event.request;\n}\n",
+    )
+    .unwrap();
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .server("trace = true\n")
+        .origin("primary", &primary)
+        .origin("backup", &backup)
+        .default_behavior(
+            "ha",
+            "function_associations = { viewer_request = \"mark\" }",
+        )
+        .tail(&format!(
+            "[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [503]\n\n[[functions]]\nname = \"mark\"\ncode = \"{}\"\n",
+            code.display()
+        ))
+        .start()
+        .await;
+
+    let untraced = lf.get("/page").await;
+    assert!(untraced.headers().get("x-localfront-trace-id").is_none());
+    let res = lf
+        .request("GET", "/other")
+        .header("x-localfront-trace", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let id = res.headers()["x-localfront-trace-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id, res.headers()["x-amz-cf-id"].to_str().unwrap());
+    assert!(
+        primary
+            .last_request()
+            .headers
+            .get("x-localfront-trace")
+            .is_none(),
+        "the trace header stays at the edge"
+    );
+
+    let trace = lf.admin_json(&format!("/trace/{id}")).await;
+    let steps = trace["steps"].as_array().unwrap();
+    let stages: Vec<&str> = steps.iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(
+        stages,
+        [
+            "viewer_request",
+            "route",
+            "hook",
+            "cache_lookup",
+            "origin",
+            "origin_response",
+            "origin_error",
+            "origin",
+            "origin_response",
+            "cache_result",
+        ],
+        "{trace:#}"
+    );
+    let step = |i: usize| &steps[i];
+    assert_eq!(step(1)["distribution"], "ETEST");
+    assert_eq!(step(1)["behavior"], "*");
+    assert_eq!(step(2)["function"], "mark");
+    assert_eq!(step(2)["event"], "viewer-request");
+    assert_eq!(step(2)["result"], "ok");
+    assert!(step(2)["compute_utilization"].is_u64());
+    assert_eq!(
+        step(2)["changes"]["headers"]["x-marked"],
+        serde_json::json!({ "from": null, "to": ["yes"] })
+    );
+    assert!(step(3)["key"].as_str().unwrap().contains("/other"));
+    assert_eq!(step(4)["origin"], "primary");
+    assert_eq!(step(4)["group"], "ha");
+    assert_eq!(step(5)["status"], 503);
+    assert_eq!(step(7)["origin"], "backup");
+    assert_eq!(step(7)["secondary"], true);
+    assert_eq!(step(8)["status"], 200);
+    assert_eq!(step(9)["x_cache"], "Miss from cloudfront");
+    assert_eq!(trace["result"]["status"], 200);
+    assert_eq!(trace["result"]["result_type"], "Miss");
+
+    let unknown = lf.admin_request("GET", "/trace/nope").send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}

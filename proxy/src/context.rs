@@ -10,6 +10,7 @@ use pingora::http::ResponseHeader;
 use crate::metrics::METRICS;
 use crate::snapshot::Snapshot;
 use crate::stages::compress::Compressor;
+use crate::trace::Trace;
 
 /// What CloudFront reports in `X-Cache` (spec/distribution.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,10 @@ pub struct RequestContext {
     pub origin_started: Option<Instant>,
     /// From arrival to the response header going out (`time-to-first-byte`).
     pub first_byte: Option<Duration>,
+    /// The request's trace, when it asked for one and tracing is on.
+    pub trace: Option<Box<Trace>>,
+    /// The last CloudFront Function run's compute utilization (0–100), for the trace.
+    pub compute_utilization: Option<u8>,
     /// Counts the request in `localfront_requests_in_flight` while it lives.
     _in_flight: InFlight,
 }
@@ -145,7 +150,19 @@ impl RequestContext {
             started: Instant::now(),
             origin_started: None,
             first_byte: None,
+            trace: None,
+            compute_utilization: None,
             _in_flight: InFlight::new(),
+        }
+    }
+
+    /// Records a trace step when the request is traced; `detail` is only built then.
+    pub fn trace(&mut self, stage: &str, detail: impl FnOnce(&Self) -> serde_json::Value) {
+        if self.trace.is_some() {
+            let detail = detail(self);
+            if let Some(t) = self.trace.as_mut() {
+                t.step(stage, detail);
+            }
         }
     }
 

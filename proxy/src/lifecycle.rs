@@ -17,6 +17,7 @@
 //! | viewer-response function or handler     | `response_filter`                     | `edge_code`               |
 //! | CloudFront headers, X-Cache             | `response_filter`                     | `viewer_response`, `cache` |
 //! | CloudFront error pages                  | `fail_to_proxy`                       | `errors`                  |
+//! | access log, metrics, trace              | `logging`                             | `observe`                 |
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use pingora::prelude::HttpPeer;
 use pingora::proxy::{range_header_filter, RangeType};
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::{Error, ErrorType, Result};
+use serde_json::json;
 
 use crate::cache::EdgeCache;
 use crate::context::{RequestContext, XCache};
@@ -41,6 +43,7 @@ use crate::stages::{
     cache, compress, edge_code, observe, origin_request, origin_response, viewer_response,
     Generated,
 };
+use crate::trace::{self, TRACE_HEADER};
 
 /// The viewer's address, for edge code events and `X-Forwarded-For`.
 fn viewer_ip(session: &Session) -> Option<std::net::IpAddr> {
@@ -199,6 +202,19 @@ impl ProxyHttp for Edge {
             .get(INTERNAL_HEADER)
             .is_some_and(|v| v.as_bytes() == secret.as_bytes());
         session.req_header_mut().remove_header(INTERNAL_HEADER);
+        let traced = session
+            .req_header_mut()
+            .remove_header(TRACE_HEADER)
+            .is_some_and(|v| v.as_bytes() == b"1");
+        if traced && ctx.snapshot.config.server.trace && !ctx.internal {
+            ctx.trace = Some(Box::default());
+            let req = session.req_header();
+            let view = trace::request_view(req);
+            let https = ctx.viewer_https;
+            ctx.trace("viewer_request", |_| {
+                json!({ "request": view, "https": https, "version": format!("{:?}", req.version) })
+            });
+        }
 
         let route = if ctx.internal {
             // localfront's own request for a custom error page: routed by path only.
@@ -219,6 +235,11 @@ impl ProxyHttp for Edge {
             match route::route(&ctx.snapshot, &viewer) {
                 Ok(route) => route,
                 Err(generated) => {
+                    let (status, x_cache) = (generated.status, generated.x_cache);
+                    ctx.trace(
+                        "route",
+                        |_| json!({ "answered": status, "x_cache": x_cache.header_value() }),
+                    );
                     self.answer_early(session, ctx, generated).await?;
                     return Ok(true);
                 }
@@ -227,6 +248,14 @@ impl ProxyHttp for Edge {
         ctx.distribution = Some(route.distribution);
         ctx.behavior = route.behavior;
         ctx.origin = origin_request::choose_origin(ctx);
+        ctx.trace("route", |ctx| {
+            let d = ctx.distribution();
+            json!({
+                "distribution": d.map(|d| d.id.as_str()),
+                "behavior": d.map(|d| d.cache_behaviors[ctx.behavior].path_pattern.as_str()),
+                "target_origin": ctx.current_origin().map(|o| o.id.as_str()),
+            })
+        });
 
         // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         let viewer_ip = viewer_ip(session);
@@ -247,6 +276,7 @@ impl ProxyHttp for Edge {
             return Ok(());
         }
         ctx.cache_key = cache::primary_key(session.req_header(), ctx);
+        ctx.trace("cache_lookup", |ctx| json!({ "key": ctx.cache_key }));
         if ctx.cache_key.is_some() {
             let c = &self.cache;
             session
@@ -348,6 +378,14 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<Box<HttpPeer>> {
         ctx.origin_started = Some(std::time::Instant::now());
+        ctx.trace("origin", |ctx| {
+            json!({
+                "origin": ctx.current_origin().map(|o| o.id.as_str()),
+                "attempt": ctx.attempts + 1,
+                "group": ctx.current_group().map(|g| g.id.as_str()),
+                "secondary": ctx.origin.on_secondary,
+            })
+        });
         origin_request::peer(ctx).await
     }
 
@@ -374,7 +412,13 @@ impl ProxyHttp for Edge {
         e: Box<Error>,
     ) -> Box<Error> {
         let method = session.req_header().method.clone();
-        origin_request::on_connect_error(ctx, method.as_str(), e)
+        let e = origin_request::on_connect_error(ctx, method.as_str(), e);
+        let (error, retry) = (e.to_string(), e.retry());
+        ctx.trace(
+            "origin_connect_error",
+            |_| json!({ "error": error, "retry": retry }),
+        );
+        e
     }
 
     fn error_while_proxy(
@@ -392,7 +436,13 @@ impl ProxyHttp for Edge {
         }
         let method = session.req_header().method.clone();
         let buffer_ok = !session.as_ref().retry_buffer_truncated();
-        origin_request::on_proxy_error(ctx, method.as_str(), buffer_ok, e)
+        let e = origin_request::on_proxy_error(ctx, method.as_str(), buffer_ok, e);
+        let (error, retry) = (e.to_string(), e.retry());
+        ctx.trace(
+            "origin_error",
+            |_| json!({ "error": error, "retry": retry }),
+        );
+        e
     }
 
     async fn upstream_response_filter(
@@ -402,6 +452,11 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         origin_response::observe_latency(ctx);
+        let status = resp.status.as_u16();
+        ctx.trace("origin_response", |ctx| {
+            let latency = ctx.origin_started.map(|t| t.elapsed().as_micros() as u64);
+            json!({ "status": status, "latency_us": latency })
+        });
         let method = session.req_header().method.clone();
         origin_response::filter(resp, ctx, method.as_str())?;
         // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
@@ -444,6 +499,11 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         ctx.x_cache = cache::x_cache(&session.cache.phase(), resp.status.as_u16());
+        let phase = format!("{:?}", session.cache.phase());
+        ctx.trace(
+            "cache_result",
+            |ctx| json!({ "x_cache": ctx.x_cache.header_value(), "phase": phase }),
+        );
         // Custom error response: the origin's error (fresh or cached for its error TTL) is answered
         // with the page; the body is swapped in `response_body_filter`. Not when the error has no
         // body to swap (`Content-Length: 0` on a GET) — then the error is sent as it is.
@@ -498,6 +558,10 @@ impl ProxyHttp for Edge {
             Some((header, _)) => header.status.as_u16(),
             None => errors::status_for(e),
         };
+        if e.etype() != &CUSTOM_ERROR_RESPONSE {
+            let error = e.to_string();
+            ctx.trace("error", |_| json!({ "status": status, "error": error }));
+        }
         let dead_viewer = matches!(e.esource(), pingora::ErrorSource::Downstream)
             && matches!(
                 e.etype(),

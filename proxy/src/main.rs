@@ -21,6 +21,7 @@ mod snapshot;
 mod stages;
 mod test_function;
 mod tls;
+mod trace;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

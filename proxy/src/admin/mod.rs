@@ -1,7 +1,8 @@
 //! The admin listener: one file per resource. `GET /healthz` (for scripts and tests waiting on a
 //! started localfront), `GET /status` (config generation, last reload), `POST /reload`,
 //! `GET /events` (server-sent events: `reload`, `reload_failed`), `GET /metrics` (Prometheus),
-//! `GET /logs[?function=NAME][&follow=1]` (function logs),
+//! `GET /logs[?function=NAME][&follow=1]` (function logs), `GET /trace/{id}` (a traced request's
+//! story),
 //! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations` and
 //! `/kvs/{name}[/keys/{key}]`.
 //!
@@ -29,6 +30,7 @@ use crate::cache::EdgeCache;
 use crate::live::Live;
 use crate::metrics::METRICS;
 use crate::reload::Reloader;
+use crate::trace::TRACES;
 
 /// A response body: whole, or a stream of events.
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -93,6 +95,14 @@ impl AdminApi {
             }
             ("GET", ["events"]) => self.events(),
             ("GET", ["logs"]) => logs::follow(req.uri().query()),
+            ("GET", ["trace"]) => json(200, &serde_json::json!({ "traces": TRACES.ids() })),
+            ("GET", ["trace", id]) => match TRACES.get(id) {
+                Some(trace) => json(200, &trace),
+                None => text(
+                    404,
+                    "no such trace (traces are kept for the last 1000 traced requests)\n",
+                ),
+            },
             ("GET", ["metrics"]) => {
                 METRICS
                     .cache_objects

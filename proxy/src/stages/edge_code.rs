@@ -10,10 +10,12 @@ use localfront_config::{CacheBehavior, LambdaAssociations};
 use localfront_events::lambda_edge::EventType;
 use localfront_wasm::EdgeFunction;
 use pingora::http::{RequestHeader, ResponseHeader};
+use serde_json::{json, Value};
 
 use super::{functions, lambdas, Generated};
 use crate::context::{RequestContext, XCache};
 use crate::metrics::METRICS;
+use crate::trace;
 
 /// viewer-request: after routing, before the cache. `Err` is the response to send instead.
 /// Skipped for localfront's own custom-error-page fetches.
@@ -30,17 +32,19 @@ pub async fn viewer_request(
         return Ok(());
     };
     if let Some(name) = behavior.function_associations.viewer_request.clone() {
-        let started = Instant::now();
+        let (started, before) = (Instant::now(), before_request(ctx, req));
         let outcome = functions::viewer_request(&snapshot.functions, &name, ctx, req, viewer_ip);
-        return record(&name, "viewer-request", started, outcome);
+        let views = before.map(|b| (b, trace::request_view(req)));
+        return record(ctx, &name, "viewer-request", started, outcome, views);
     }
     match handler(ctx, |l| &l.viewer_request) {
         Some(h) => {
-            let started = Instant::now();
+            let (started, before) = (Instant::now(), before_request(ctx, req));
             let outcome = request_outcome(
                 lambdas::on_request(&h, EventType::ViewerRequest, ctx, req, viewer_ip).await,
             );
-            record(h.name(), "viewer-request", started, outcome)
+            let views = before.map(|b| (b, trace::request_view(req)));
+            record(ctx, h.name(), "viewer-request", started, outcome, views)
         }
         None => Ok(()),
     }
@@ -54,11 +58,12 @@ pub async fn origin_request(
 ) -> Result<(), Generated> {
     match handler(ctx, |l| &l.origin_request) {
         Some(h) => {
-            let started = Instant::now();
+            let (started, before) = (Instant::now(), before_request(ctx, req));
             let outcome = request_outcome(
                 lambdas::on_request(&h, EventType::OriginRequest, ctx, req, viewer_ip).await,
             );
-            record(h.name(), "origin-request", started, outcome)
+            let views = before.map(|b| (b, trace::request_view(req)));
+            record(ctx, h.name(), "origin-request", started, outcome, views)
         }
         None => Ok(()),
     }
@@ -74,11 +79,12 @@ pub async fn origin_response(
 ) -> Result<Option<Bytes>, Generated> {
     match handler(ctx, |l| &l.origin_response) {
         Some(h) => {
-            let started = Instant::now();
+            let (started, before) = (Instant::now(), before_response(ctx, resp));
             let outcome =
                 lambdas::on_response(&h, EventType::OriginResponse, ctx, req, resp, viewer_ip)
                     .await;
-            record(h.name(), "origin-response", started, outcome)
+            let views = before.map(|b| (b, trace::response_view(resp)));
+            record(ctx, h.name(), "origin-response", started, outcome, views)
         }
         None => Ok(None),
     }
@@ -100,18 +106,20 @@ pub async fn viewer_response(
         return Ok(None);
     };
     if let Some(name) = behavior.function_associations.viewer_response.clone() {
-        let started = Instant::now();
+        let (started, before) = (Instant::now(), before_response(ctx, resp));
         let outcome =
             functions::viewer_response(&snapshot.functions, &name, ctx, req, resp, viewer_ip);
-        return record(&name, "viewer-response", started, outcome);
+        let views = before.map(|b| (b, trace::response_view(resp)));
+        return record(ctx, &name, "viewer-response", started, outcome, views);
     }
     match handler(ctx, |l| &l.viewer_response) {
         Some(h) => {
-            let started = Instant::now();
+            let (started, before) = (Instant::now(), before_response(ctx, resp));
             let outcome =
                 lambdas::on_response(&h, EventType::ViewerResponse, ctx, req, resp, viewer_ip)
                     .await;
-            record(h.name(), "viewer-response", started, outcome)
+            let views = before.map(|b| (b, trace::response_view(resp)));
+            record(ctx, h.name(), "viewer-response", started, outcome, views)
         }
         None => Ok(None),
     }
@@ -130,15 +138,19 @@ fn handler(
     ctx.snapshot.lambdas.get(name).cloned()
 }
 
-/// Counts one run in the metrics by its outcome: a generated response is a success; a failure is
+/// Counts one run in the metrics by its outcome — a generated response is a success; a failure is
 /// named by its `X-Cache` error (spec/distribution.md §16: FunctionValidationErrors, …Execution…,
-/// FunctionThrottles).
+/// FunctionThrottles) — and tells the trace what ran and what it changed (`views`: before and
+/// after, when traced).
 fn record<T>(
+    ctx: &mut RequestContext,
     function: &str,
     event: &str,
     started: Instant,
     outcome: Result<T, Generated>,
+    views: Option<(Value, Value)>,
 ) -> Result<T, Generated> {
+    let elapsed = started.elapsed();
     let result = match &outcome {
         Ok(_) => "ok",
         Err(g) => match g.x_cache {
@@ -149,8 +161,33 @@ fn record<T>(
             _ => "ok",
         },
     };
-    METRICS.record_function(function, event, result, started.elapsed());
+    METRICS.record_function(function, event, result, elapsed);
+    let utilization = ctx.compute_utilization.take();
+    if let Some((before, after)) = views {
+        let answered = outcome.as_ref().err().map(|g| g.status);
+        ctx.trace("hook", |_| {
+            json!({
+                "event": event,
+                "function": function,
+                "duration_us": elapsed.as_micros() as u64,
+                "result": result,
+                "compute_utilization": utilization,
+                "answered": answered,
+                "changes": trace::diff(&before, &after),
+            })
+        });
+    }
     outcome
+}
+
+/// The request as it was before a hook, when the request is traced.
+fn before_request(ctx: &RequestContext, req: &RequestHeader) -> Option<Value> {
+    ctx.trace.is_some().then(|| trace::request_view(req))
+}
+
+/// The response as it was before a hook, when the request is traced.
+fn before_response(ctx: &RequestContext, resp: &ResponseHeader) -> Option<Value> {
+    ctx.trace.is_some().then(|| trace::response_view(resp))
 }
 
 fn request_outcome(outcome: lambdas::RequestOutcome) -> Result<(), Generated> {

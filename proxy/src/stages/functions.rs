@@ -35,6 +35,7 @@ pub fn viewer_request(
 ) -> Result<(), Generated> {
     let event = event(ctx, EventType::ViewerRequest, req, viewer_ip, None);
     let invocation = invoke(edge, name, ctx, &event)?;
+    ctx.compute_utilization = Some(invocation.compute_utilization);
     match invocation.output {
         Output::Request(out) => {
             super::function_origins::apply(ctx, &out.origin_changes)
@@ -67,6 +68,7 @@ pub fn viewer_response(
         Some(response_view(resp)),
     );
     let invocation = invoke(edge, name, ctx, &event)?;
+    ctx.compute_utilization = Some(invocation.compute_utilization);
     let Output::Response(out) = invocation.output else {
         return Err(validation_error(
             name,

@@ -6,10 +6,12 @@ use std::time::Duration;
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::proxy::Session;
 use pingora::{Error, ErrorSource, ErrorType};
+use serde_json::json;
 
 use crate::access_log::{self, Entry, ACCESS_LOG};
 use crate::context::{RequestContext, XCache};
 use crate::metrics::METRICS;
+use crate::trace::TRACES;
 
 /// CloudFront's `x-edge-result-type` values (others, like Lambda's errors, are reported as `Error`
 /// with the name in `x-edge-detailed-result-type`).
@@ -28,8 +30,10 @@ const RESULT_TYPES: &[&str] = &[
     "LambdaGeneratedResponse",
 ];
 
-/// Records a finished request: metrics always, the access log when configured.
-pub fn finish(session: &Session, error: Option<&Error>, ctx: &RequestContext) {
+/// Records a finished request: metrics always, the access log when configured, the trace when the
+/// request asked for one.
+pub fn finish(session: &Session, error: Option<&Error>, ctx: &mut RequestContext) {
+    let trace = ctx.trace.take();
     let req = session.req_header();
     let resp = session.response_written();
     let status = resp.map_or(0, |r| r.status.as_u16());
@@ -71,6 +75,20 @@ pub fn finish(session: &Session, error: Option<&Error>, ctx: &RequestContext) {
             .inc_by(read);
     }
 
+    if let Some(trace) = trace {
+        let summary = json!({
+            "status": status,
+            "x_cache": ctx.x_cache.header_value(),
+            "result_type": result,
+            "detailed_result_type": detailed,
+            "error": error.map(|e| e.to_string()),
+            "bytes_sent": sent,
+        });
+        TRACES.insert(
+            ctx.request_id.clone(),
+            trace.finish(&ctx.request_id, summary),
+        );
+    }
     if !ACCESS_LOG.enabled() || ctx.internal {
         return;
     }

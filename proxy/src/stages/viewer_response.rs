@@ -31,6 +31,9 @@ pub fn add_cloudfront_headers(
     resp.insert_header(http::header::VIA, via(viewer_version, &ctx.snapshot.via_id))?;
     resp.insert_header("x-amz-cf-pop", &ctx.snapshot.config.server.pop)?;
     resp.insert_header("x-amz-cf-id", &ctx.request_id)?;
+    if ctx.trace.is_some() {
+        resp.insert_header(crate::trace::TRACE_ID_HEADER, &ctx.request_id)?;
+    }
     Ok(())
 }
 
