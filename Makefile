@@ -3,7 +3,7 @@
 CARGO ?= cargo
 LOCALFRONT_DEBUG := target/debug/localfront
 
-.PHONY: run test deps bench-deps fmt-check clippy unit-and-integration validate-examples bench bench-quick bench-smoke
+.PHONY: run test deps test-deps bench-deps fmt-check clippy unit-and-integration validate-examples bench bench-quick bench-smoke
 
 ## Serve the embedded demo distribution (release build) on 127.0.0.1:8080 / 8443, admin on 9180.
 run: deps
@@ -12,7 +12,7 @@ run: deps
 
 ## Formatting, clippy, every test, `localfront validate` on every example config, and a smoke run of
 ## the benchmark harness (tiny durations, debug build: proves it runs, measures nothing).
-test: deps fmt-check clippy unit-and-integration validate-examples bench-smoke
+test: deps test-deps fmt-check clippy unit-and-integration validate-examples bench-smoke
 
 ## Side-by-side load benchmarks against nginx (release build): ~10 minutes; bench-quick ~3 minutes.
 bench: deps bench-deps
@@ -26,6 +26,19 @@ bench-quick: deps bench-deps
 bench-smoke: deps bench-deps
 	$(CARGO) build -p localfront-proxy -p localfront-benches
 	python3 benches/run.py --smoke --binary target/debug/localfront --origin target/debug/bench-origin
+
+## What the tests need besides the build: Debian's Chromium, which opens the admin dashboard
+## headless in tests/dashboard.rs.
+test-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (the dashboard test opens the page headless)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "the tests need Debian's chromium at /usr/bin/chromium: 'sudo apt-get install chromium'"; \
+	    exit 1; \
+	  fi; \
+	fi
 
 ## What the build needs: cmake (pingora's zlib-ng), and Rust's wasm32-wasip2 target for the
 ## Lambda@Edge test guests.

@@ -15,6 +15,7 @@ mod invoke;
 mod lifecycle;
 mod live;
 mod metrics;
+mod recent;
 mod reload;
 mod server;
 mod snapshot;

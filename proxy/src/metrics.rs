@@ -186,6 +186,11 @@ impl Metrics {
             .observe(duration.as_secs_f64());
     }
 
+    /// Every metric's current values.
+    pub fn families(&self) -> Vec<prometheus::proto::MetricFamily> {
+        self.registry.gather()
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> Vec<u8> {
         let mut out = Vec::new();

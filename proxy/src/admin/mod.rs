@@ -1,4 +1,4 @@
-//! The admin listener: one file per resource. `GET /healthz` (for scripts and tests waiting on a
+//! The admin listener: one file per resource. `GET /` (the live dashboard), `GET /healthz` (for scripts and tests waiting on a
 //! started localfront), `GET /status` (config generation, last reload), `POST /reload`,
 //! `GET /events` (server-sent events: `reload`, `reload_failed`), `GET /metrics` (Prometheus),
 //! `GET /logs[?function=NAME][&follow=1]` (function logs), `GET /trace/{id}` (a traced request's
@@ -9,6 +9,7 @@
 //! A hyper server rather than a pingora app: `/events` streams, which pingora's `ServeHttp`
 //! (one whole response) cannot.
 
+mod dashboard;
 mod invalidations;
 mod kvs;
 mod logs;
@@ -78,6 +79,8 @@ impl AdminApi {
         }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method.as_str(), segments.as_slice()) {
+            ("GET", [""]) => respond(200, "text/html; charset=utf-8", dashboard::PAGE.into()),
+            ("GET", ["dashboard.json"]) => json(200, &dashboard::summary(&self.live, &self.cache)),
             ("GET", ["healthz"]) => text(200, "ok\n"),
             ("GET", ["status"]) => json(200, &self.live.status()),
             ("POST", ["reload"]) => {

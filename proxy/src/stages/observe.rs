@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::access_log::{self, Entry, ACCESS_LOG};
 use crate::context::{RequestContext, XCache};
 use crate::metrics::METRICS;
+use crate::recent::{RecentRequest, RECENT};
 use crate::trace::TRACES;
 
 /// CloudFront's `x-edge-result-type` values (others, like Lambda's errors, are reported as `Error`
@@ -75,6 +76,7 @@ pub fn finish(session: &Session, error: Option<&Error>, ctx: &mut RequestContext
             .inc_by(read);
     }
 
+    let traced = trace.is_some();
     if let Some(trace) = trace {
         let summary = json!({
             "status": status,
@@ -88,6 +90,21 @@ pub fn finish(session: &Session, error: Option<&Error>, ctx: &mut RequestContext
             ctx.request_id.clone(),
             trace.finish(&ctx.request_id, summary),
         );
+    }
+    if RECENT.watched() && !ctx.internal {
+        RECENT.record(RecentRequest {
+            id: ctx.request_id.clone(),
+            at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            distribution: distribution_id.to_owned(),
+            method: req.method.to_string(),
+            path: req.uri.path().chars().take(200).collect(),
+            status,
+            result: result.to_owned(),
+            duration_ms: ctx.started.elapsed().as_secs_f64() * 1000.0,
+            traced,
+        });
     }
     if !ACCESS_LOG.enabled() || ctx.internal {
         return;
