@@ -484,3 +484,69 @@ async fn a_trace_names_each_step_of_a_function_a_cache_miss_and_a_failover() {
     let unknown = lf.admin_request("GET", "/trace/nope").send().await.unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn a_wasm_handlers_output_is_framed_like_lambdas_and_its_cold_start_counted() {
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .server("function_log = \"functions.log\"\n")
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { viewer_request = \"counter\" }",
+        )
+        .tail(&format!(
+            "[[edge_functions]]\nname = \"counter\"\ncomponent = \"{}\"\nmax_concurrency = 1\n",
+            support::guests::component("init-counter").display()
+        ))
+        .start()
+        .await;
+
+    let first = lf.get("/a").await;
+    let second = lf.get("/b").await;
+    let id = |r: &reqwest::Response| r.headers()["x-amz-cf-id"].to_str().unwrap().to_owned();
+    let (first, second) = (id(&first), id(&second));
+
+    let lines = wait_for_lines(&lf.dir.path().join("functions.log"), 8);
+    assert_eq!(
+        lines[0],
+        format!("[counter] START RequestId: {first} Version: $LATEST")
+    );
+    assert!(
+        lines[1].ends_with(&format!("\t{first}\tINFO\tinit-counter: handle #1")),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], format!("[counter] END RequestId: {first}"));
+    assert!(
+        lines[3].starts_with(&format!("[counter] REPORT RequestId: {first}\tDuration: "))
+            && lines[3].contains("\tInit Duration: "),
+        "the cold start reports its Init Duration: {lines:?}"
+    );
+    assert!(
+        lines[5].ends_with(&format!("\t{second}\tINFO\tinit-counter: handle #2")),
+        "the warm instance kept its globals: {lines:?}"
+    );
+    assert!(!lines[7].contains("Init Duration"), "{lines:?}");
+
+    let m = lf.metrics().await;
+    assert_eq!(
+        metric(
+            &m,
+            "localfront_lambda_cold_starts_total",
+            &[("function", "counter")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            "localfront_function_invocations_total",
+            &[
+                ("function", "counter"),
+                ("event", "viewer-request"),
+                ("result", "ok")
+            ]
+        ),
+        2.0
+    );
+}
