@@ -111,17 +111,18 @@ target_origin_id = "site"
 #[test]
 fn unknown_key_far_from_any_key_lists_the_accepted_keys() {
     assert_errors(
-        r#"[server]
-colour = "blue"
-[[distributions]]
+        r#"[[distributions]]
 id = "E1"
 [[distributions.origins]]
 id = "api"
 echo = true
 [distributions.default_cache_behavior]
 target_origin_id = "api"
+[[distributions.custom_error_responses]]
+error_code = 404
+colour = "blue"
 "#,
-        &["localfront.toml:2:1: server.colour: unknown key `colour` (expected one of `http_listen`, `https_listen`, `admin_listen`, `tls_cert`, `tls_key`, `state_dir`, `pop`, `threads`, `grace_period`, `cache_max_bytes`, `cache_max_object_bytes`, `strict_compute`, `function_compute_budget_us`)"],
+        &["localfront.toml:10:1: distributions[0].custom_error_responses[0].colour: unknown key `colour` (expected one of `error_code`, `response_page_path`, `response_code`, `error_caching_min_ttl`)"],
     );
 }
 
