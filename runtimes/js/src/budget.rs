@@ -98,9 +98,13 @@ fn stack_address() -> usize {
 pub(crate) fn start(budgets: &Budgets) -> Duration {
     let cpu_start = thread_cpu_time();
     EXCEEDED.with(|e| e.set(None));
+    let deadline = Instant::now() + budgets.max_run_time;
+    // A regular expression backtracks inside one native call, out of reach of the ticks: the
+    // (patched) regex engine checks the same deadline itself.
+    regress::set_match_deadline(Some(deadline));
     METER.with(|m| {
         m.set(Some(Meter {
-            deadline: Instant::now() + budgets.max_run_time,
+            deadline,
             cpu_start,
             max_run_time: budgets.max_run_time,
             memory_start: alloc::thread_net_bytes(),
@@ -115,7 +119,11 @@ pub(crate) fn start(budgets: &Budgets) -> Duration {
 /// Stops metering; returns which budget was exceeded, if one was.
 pub(crate) fn finish() -> Option<Exceeded> {
     METER.with(|m| m.set(None));
-    EXCEEDED.with(Cell::take)
+    let regex_gave_up = regress::take_match_aborted();
+    regress::set_match_deadline(None);
+    EXCEEDED
+        .with(Cell::take)
+        .or(regex_gave_up.then_some(Exceeded::Time))
 }
 
 fn exceed(kind: Exceeded) -> boa_engine::JsError {

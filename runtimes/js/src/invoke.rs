@@ -127,6 +127,11 @@ pub(crate) fn run(
     let limit =
         |x: Exceeded, logs| FunctionError::Limit(LimitError::from_exceeded(name, x, budgets, logs));
     let mut output = match result {
+        // A regular expression given up at the deadline leaves a run that may have finished on a
+        // wrong match: it is stopped like any run over its time.
+        Ok(_) if exceeded.is_some() => {
+            return Err(limit(exceeded.unwrap_or(Exceeded::Time), logs));
+        }
         Ok(output) => output,
         Err(Failure::Js(e)) => {
             if let Some(x) = exceeded {

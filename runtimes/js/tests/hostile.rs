@@ -133,3 +133,18 @@ fn string_and_array_doubling_is_stopped() {
     );
     assert_stopped("Buffer.alloc(1e9);", memory);
 }
+
+#[test]
+fn catastrophic_regular_expressions_are_stopped() {
+    // Exponential backtracking: minutes per call without the engine's deadline.
+    let input = "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'";
+    assert_stopped(&format!("/^(a+)+$/.test({input});"), time);
+    assert_stopped(&format!("{input}.replace(/^(a|aa)+$/, 'x');"), time);
+    assert_stopped(&format!("new RegExp('^(a*)*b$').exec({input});"), time);
+    // The result of a match given up is never used: the run ends with the limit, even when the
+    // code after it has no loop for a tick to stop.
+    assert_stopped(
+        &format!("if (/^(a+)+$/.test({input})) {{ e.request.uri = '/matched'; }}"),
+        time,
+    );
+}
