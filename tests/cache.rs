@@ -808,3 +808,62 @@ async fn a_ttl_of_zero_is_cached_and_revalidated_on_every_request() {
     assert_eq!(res.text().await.unwrap(), "v1 body");
     assert_eq!(origin.requests()[1].header("if-none-match"), "\"v1\"");
 }
+
+#[tokio::test]
+async fn vary_keeps_only_headers_the_object_can_depend_on() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, vec![b'x'; 2000])
+            .header("cache-control", "max-age=60")
+            .header("content-type", "text/html")
+            .header("vary", "User-Agent, X-Tenant, Accept-Language, Cookie")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "cache_policy = \"tenant\"\ncompress = true")
+        .tail(
+            "[[cache_policies]]\nname = \"tenant\"\nheaders = { whitelist = [\"X-Tenant\"] }\nenable_accept_encoding_gzip = true\n",
+        )
+        .start()
+        .await;
+
+    let res = lf
+        .request("GET", "/page")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+
+    // User-Agent and Accept-Language reach no origin here: CloudFront drops them from Vary; the
+    // keyed header and Cookie stay, and edge compression adds Accept-Encoding.
+    let vary = res.headers()["vary"].to_str().unwrap().to_ascii_lowercase();
+    let tokens: Vec<&str> = vary.split(',').map(str::trim).collect();
+    assert!(tokens.contains(&"x-tenant"), "{vary}");
+    assert!(tokens.contains(&"cookie"), "{vary}");
+    assert!(tokens.contains(&"accept-encoding"), "{vary}");
+    assert!(!tokens.contains(&"user-agent"), "{vary}");
+    assert!(!tokens.contains(&"accept-language"), "{vary}");
+}
+
+#[tokio::test]
+async fn vary_star_at_min_ttl_zero_is_refetched_every_time() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, "v")
+            .header("cache-control", "max-age=60")
+            .header("vary", "*")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "cache_policy = \"min0\"")
+        .tail("[[cache_policies]]\nname = \"min0\"\nmin_ttl = 0\n")
+        .start()
+        .await;
+
+    for _ in 0..3 {
+        let res = lf.get("/v").await;
+        assert_eq!(res.headers()["vary"], "*");
+        assert_eq!(res.headers()["x-cache"], "Miss from cloudfront");
+    }
+    assert_eq!(origin.requests().len(), 3);
+}

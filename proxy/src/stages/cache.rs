@@ -152,6 +152,16 @@ pub fn keep(
     if resp.headers.contains_key(http::header::SET_COOKIE) {
         return Keep::No("Set-Cookie");
     }
+    // `Vary: *` with MinTTL 0: CloudFront caches it but refetches every time (spec/distribution.md
+    // §6) — what a viewer sees is an origin fetch per request, so it is not stored.
+    let vary_any = resp.headers.get_all(http::header::VARY).iter().any(|v| {
+        v.as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii() == b"*")
+    });
+    if vary_any && policy.min_ttl.is_zero() {
+        return Keep::No("Vary: *");
+    }
     let status = resp.status.as_u16();
     let cc = CacheControl::from_resp_headers(resp);
     let origin_ttl = origin_ttl(resp, cc.as_ref(), now);

@@ -2,7 +2,7 @@
 //! changes before the cache (spec/distribution.md §1 step 9, §4, §8). The origin-response
 //! Lambda@Edge hook runs here, for every status.
 
-use localfront_config::Selection;
+use localfront_config::{HeaderForwarding, Selection};
 use pingora::http::ResponseHeader;
 use pingora::{Error, ErrorType, Result};
 
@@ -39,7 +39,52 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
     if !cookies_forwarded {
         resp.remove_header("set-cookie");
     }
+    filter_vary(resp, ctx);
     Ok(())
+}
+
+/// CloudFront keeps a `Vary` value only when it names a header that reaches the origin (so it is
+/// part of what the object depends on), `Accept-Encoding`, `Cookie`, or a CloudFront device
+/// header; `*` stays (spec/distribution.md §6). The cache key already carries every header the
+/// policy selects, so what is kept is for the viewer's and downstream caches' benefit.
+fn filter_vary(resp: &mut ResponseHeader, ctx: &RequestContext) {
+    let Some(vary) = resp.headers.get(http::header::VARY) else {
+        return;
+    };
+    let Some(d) = ctx.distribution() else {
+        return;
+    };
+    let b = &d.cache_behaviors[ctx.behavior];
+    let forwarded = |name: &str| {
+        b.cache_policy.headers.selects(name)
+            || b.origin_request_policy
+                .as_ref()
+                .is_some_and(|p| match &p.headers {
+                    HeaderForwarding::Viewer(selection) => selection.selects(name),
+                    HeaderForwarding::AllViewerAndCloudFront(generated) => {
+                        !name.starts_with("cloudfront-") || generated.iter().any(|g| g == name)
+                    }
+                })
+    };
+    let text = String::from_utf8_lossy(vary.as_bytes()).into_owned();
+    let kept: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .filter(|t| {
+            let name = t.to_ascii_lowercase();
+            name == "*"
+                || name == "accept-encoding"
+                || name == "cookie"
+                || (name.starts_with("cloudfront-is-") && name.ends_with("-viewer"))
+                || forwarded(&name)
+        })
+        .collect();
+    if kept.is_empty() {
+        resp.remove_header(&http::header::VARY);
+    } else if kept.len() != text.split(',').filter(|t| !t.trim().is_empty()).count() {
+        let _ = resp.insert_header(http::header::VARY, kept.join(", "));
+    }
 }
 
 /// Records the time from the start of the origin fetch to its response header (CloudFront's
