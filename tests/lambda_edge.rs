@@ -291,3 +291,40 @@ async fn invoke_runs_one_event_like_sam_local_invoke() {
     );
     assert!(stdout.contains("\"uri\": \"/a/page\""), "{stdout}");
 }
+
+#[tokio::test]
+async fn origin_request_runs_again_for_an_origin_groups_secondary() {
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin("backup", &backup)
+        .default_behavior(
+            "ha",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_request = \"stamp\" }",
+        )
+        .tail(&format!(
+            "[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [503]\n\n{}",
+            declare("stamp", "request-stamp", "max_concurrency = 1")
+        ))
+        .start()
+        .await;
+
+    let res = lf.get("/page").await;
+
+    assert_eq!(res.status(), 200, "{}", lf.log());
+    assert_eq!(res.text().await.unwrap(), "origin backup: /page");
+    let first = primary.last_request();
+    assert_eq!(
+        first.header("x-stamp-origin-port"),
+        primary.port().to_string()
+    );
+    assert_eq!(first.header("x-stamp-runs"), "1");
+    let second = backup.last_request();
+    assert_eq!(
+        second.header("x-stamp-origin-port"),
+        backup.port().to_string(),
+        "the second run's event names the secondary"
+    );
+    assert_eq!(second.header("x-stamp-runs"), "2");
+}

@@ -63,6 +63,10 @@ pub struct RequestContext {
     pub attempts: u8,
     /// Set when the current origin response triggered failover to the secondary.
     pub failing_over: bool,
+    /// The origin-request handler ran again for the group's secondary.
+    pub secondary_origin_request: bool,
+    /// Headers the origin-request handler added or changed: sent whatever the policies select.
+    pub origin_request_headers: Vec<http::HeaderName>,
     /// `X-Cache` for the response.
     pub x_cache: XCache,
     /// A response prepared by a stage (custom error page), sent instead of the origin's.
@@ -137,6 +141,8 @@ impl RequestContext {
             origin: OriginChoice::default(),
             attempts: 0,
             failing_over: false,
+            secondary_origin_request: false,
+            origin_request_headers: Vec::new(),
             x_cache: XCache::Miss,
             replacement: None,
             cache_key: None,

@@ -9,7 +9,7 @@
 //! | viewer-request function or handler      | `request_filter`, after routing       | `edge_code`               |
 //! | cache lookup, key, coalescing           | `request_cache_filter`, `cache_key_callback` | `cache`            |
 //! | cache store decision, TTL               | `response_cache_filter`               | `cache`                   |
-//! | origin-request handler (misses)         | `proxy_upstream_filter`               | `edge_code`               |
+//! | origin-request handler (misses)         | `proxy_upstream_filter` (and `upstream_peer` for a secondary) | `edge_code` |
 //! | origin fetch, attempts                  | `upstream_peer`, `upstream_request_filter`, `fail_to_connect`, `error_while_proxy` | `origin_request` |
 //! | failover, origin-response handler       | `upstream_response_filter`            | `origin_response`, `edge_code` |
 //! | edge compression (before the store)     | `upstream_response_filter`, `upstream_response_body_filter` | `compress` |
@@ -374,9 +374,20 @@ impl ProxyHttp for Edge {
 
     async fn upstream_peer(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         ctx: &mut RequestContext,
     ) -> Result<Box<HttpPeer>> {
+        // origin-request runs again for an origin group's secondary (spec/lambda-edge.md §5).
+        if ctx.origin.on_secondary && !ctx.secondary_origin_request {
+            ctx.secondary_origin_request = true;
+            let viewer_ip = viewer_ip(session);
+            if let Err(answer) =
+                edge_code::origin_request(ctx, session.req_header_mut(), viewer_ip).await
+            {
+                let header = viewer_response::generated_header(&answer)?;
+                replace_response(ctx, &header, Err(answer))?;
+            }
+        }
         ctx.origin_started = Some(std::time::Instant::now());
         ctx.trace("origin", |ctx| {
             json!({

@@ -182,6 +182,7 @@ pub fn rewrite(
     for name in names {
         let n = name.as_str();
         let keep = ALWAYS_FORWARDED.contains(&n)
+            || ctx.origin_request_headers.contains(&name)
             || (!NEVER_FORWARDED.contains(&n)
                 && !n.starts_with("x-edge-")
                 && !n.starts_with("cloudfront-")
