@@ -83,6 +83,18 @@ impl Localfront {
         self.dir.path().join("localfront.toml")
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// File descriptors the process holds open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
     /// Sends `signal` (e.g. `HUP`) to the process.
     pub fn signal(&self, signal: &str) {
         let status = Command::new("kill")

@@ -196,6 +196,10 @@ fn detailed_result(
     if let Some(e) = error {
         let upstream = *e.esource() == ErrorSource::Upstream;
         let name = match e.etype() {
+            // `origin_request::resolve` names a failed lookup.
+            ErrorType::ConnectNoRoute if e.to_string().contains("OriginDnsError") => {
+                Some("OriginDnsError")
+            }
             ErrorType::ConnectTimedout
             | ErrorType::ConnectRefused
             | ErrorType::ConnectNoRoute
