@@ -226,16 +226,33 @@ impl ProxyHttp for Edge {
                 behavior,
             }
         } else {
+            let raw_head = session
+                .req_header()
+                .headers
+                .contains_key(http::header::TRANSFER_ENCODING)
+                .then(|| {
+                    session
+                        .as_downstream()
+                        .as_http1()
+                        .map(|h1| h1.get_headers_raw_bytes())
+                })
+                .flatten();
             let viewer = ViewerRequest {
                 header: session.req_header(),
                 https: ctx.viewer_https,
                 https_port: self.https_port,
                 request_id: &ctx.request_id,
+                raw_head_with_te: raw_head.as_deref(),
             };
             match route::route(&ctx.snapshot, &viewer) {
                 Ok(route) => route,
                 Err(generated) => {
                     let (status, x_cache) = (generated.status, generated.x_cache);
+                    // A malformed or oversized request: nothing after it on this connection is
+                    // trusted (spec/hardening.md §1).
+                    if matches!(status, 400 | 414) {
+                        session.set_keepalive(None);
+                    }
                     ctx.trace(
                         "route",
                         |_| json!({ "answered": status, "x_cache": x_cache.header_value() }),

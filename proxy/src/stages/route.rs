@@ -28,10 +28,52 @@ pub struct ViewerRequest<'a> {
     pub https_port: Option<u16>,
     /// `X-Amz-Cf-Id`, for error pages.
     pub request_id: &'a str,
+    /// The raw HTTP/1 request head, when the request has `Transfer-Encoding` (pingora drops a
+    /// `Content-Length` next to it before we see the parsed header).
+    pub raw_head_with_te: Option<&'a [u8]>,
+}
+
+/// CloudFront's request limits (spec/distribution.md §14): the URL.
+const MAX_URL_BYTES: usize = 8192;
+
+/// CloudFront's request limits: the request line and headers together.
+const MAX_HEADER_BYTES: usize = 20_480;
+
+/// Rejects what CloudFront or a careful proxy never forwards (spec/hardening.md §1, distribution.md
+/// §14): a URL over 8,192 bytes (414), a request line and headers over 20,480 bytes (400), and a
+/// request with both `Content-Length` and `Transfer-Encoding` — the classic smuggling ambiguity,
+/// which RFC 9112 §6.3 would resolve by dropping the length; localfront rejects it (400) as nginx
+/// does. The connection is closed after the answer.
+pub fn check_framing(req: &ViewerRequest) -> Result<(), Generated> {
+    let header = req.header;
+    let url = header.raw_path().len();
+    if url > MAX_URL_BYTES {
+        return Err(cloudfront_error(ErrorKind::Status(414), req.request_id));
+    }
+    let fields: usize = header
+        .headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header.method.as_str().len() + url + 11 + fields > MAX_HEADER_BYTES {
+        return Err(cloudfront_error(ErrorKind::Status(400), req.request_id));
+    }
+    if req.raw_head_with_te.is_some_and(has_content_length) {
+        return Err(cloudfront_error(ErrorKind::Status(400), req.request_id));
+    }
+    Ok(())
+}
+
+/// Whether a raw request head has a `Content-Length` field.
+fn has_content_length(head: &[u8]) -> bool {
+    head.split(|b| *b == b'\n')
+        .skip(1)
+        .any(|line| line.len() > 15 && line[..15].eq_ignore_ascii_case(b"content-length:"))
 }
 
 /// Routes a viewer request, or answers it (redirect, 403) without an origin.
 pub fn route(snapshot: &Snapshot, req: &ViewerRequest) -> Result<Route, Generated> {
+    check_framing(req)?;
     let host = host(req.header);
     let Some(distribution) = snapshot.distribution_for(host) else {
         // No distribution claims this host and none is the default: CloudFront's 403.
