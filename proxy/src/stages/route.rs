@@ -39,11 +39,12 @@ const MAX_URL_BYTES: usize = 8192;
 /// CloudFront's request limits: the request line and headers together.
 const MAX_HEADER_BYTES: usize = 20_480;
 
-/// Rejects what CloudFront or a careful proxy never forwards (spec/hardening.md §1, distribution.md
-/// §14): a URL over 8,192 bytes (414), a request line and headers over 20,480 bytes (400), and a
-/// request with both `Content-Length` and `Transfer-Encoding` — the classic smuggling ambiguity,
-/// which RFC 9112 §6.3 would resolve by dropping the length; localfront rejects it (400) as nginx
-/// does. The connection is closed after the answer.
+/// Rejects what CloudFront or a careful proxy never forwards (spec/hardening.md §1–2,
+/// distribution.md §14): a URL over 8,192 bytes (414), a request line and headers over 20,480
+/// bytes (400), a request with both `Content-Length` and `Transfer-Encoding` — the classic
+/// smuggling ambiguity, which RFC 9112 §6.3 would resolve by dropping the length; localfront
+/// rejects it (400) as nginx does — and a GET or HEAD with a body (403). The connection is closed
+/// after the answer.
 pub fn check_framing(req: &ViewerRequest) -> Result<(), Generated> {
     let header = req.header;
     let url = header.raw_path().len();
@@ -60,6 +61,17 @@ pub fn check_framing(req: &ViewerRequest) -> Result<(), Generated> {
     }
     if req.raw_head_with_te.is_some_and(has_content_length) {
         return Err(cloudfront_error(ErrorKind::Status(400), req.request_id));
+    }
+    // A GET or HEAD with a body: CloudFront answers 403 (unconfirmed, spec/hardening.md §2); a body
+    // is never part of a cache key, so forwarding it would let one viewer's body shape another's
+    // cached object.
+    let with_body = header.headers.contains_key(http::header::TRANSFER_ENCODING)
+        || header
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if with_body && matches!(header.method.as_str(), "GET" | "HEAD") {
+        return Err(cloudfront_error(ErrorKind::Status(403), req.request_id));
     }
     Ok(())
 }
