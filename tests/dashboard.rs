@@ -77,6 +77,18 @@ async fn the_dashboard_shows_the_traffic_functions_and_last_requests_with_trace_
         .unwrap()
         .to_owned();
 
+    // Requests are recorded just after their responses go out: wait until all 7 are.
+    let mut counted = 0.0;
+    for _ in 0..250 {
+        counted = lf.admin_json("/dashboard.json").await["requests"]
+            .as_f64()
+            .unwrap_or(0.0);
+        if counted >= 7.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(counted, 7.0);
     let url = format!("http://{}/", lf.admin);
     let dom = chromium(&dir.path().join("profile-dom"), &url, &["--dump-dom"]);
     let dom = String::from_utf8_lossy(&dom.stdout);

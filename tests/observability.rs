@@ -35,7 +35,9 @@ async fn request_counters_move_by_exactly_the_traffic_sent() {
         assert_eq!(lf.get("/missing").await.status(), 404);
     }
 
-    let m = lf.metrics().await;
+    let m = lf
+        .metrics_when(|m| metric(m, "localfront_requests_total", &[]) >= 8.0)
+        .await;
     let requests = |result: &str, class: &str| {
         metric(
             &m,
@@ -117,7 +119,9 @@ async fn function_runs_are_counted_by_result_with_duration_and_compute_utilizati
         assert_eq!(lf.get("/boom").await.status(), 503);
     }
 
-    let m = lf.metrics().await;
+    let m = lf
+        .metrics_when(|m| metric(m, "localfront_requests_total", &[]) >= 6.0)
+        .await;
     let runs = |result: &str| {
         metric(
             &m,
@@ -440,7 +444,20 @@ async fn a_trace_names_each_step_of_a_function_a_cache_miss_and_a_failover() {
         "the trace header stays at the edge"
     );
 
-    let trace = lf.admin_json(&format!("/trace/{id}")).await;
+    // The trace is kept once the request is done, just after the response went out.
+    let mut trace = serde_json::Value::Null;
+    for _ in 0..250 {
+        let res = lf
+            .admin_request("GET", &format!("/trace/{id}"))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 200 {
+            trace = res.json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let steps = trace["steps"].as_array().unwrap();
     let stages: Vec<&str> = steps.iter().map(|s| s["stage"].as_str().unwrap()).collect();
     assert_eq!(
@@ -528,7 +545,9 @@ async fn a_wasm_handlers_output_is_framed_like_lambdas_and_its_cold_start_counte
     );
     assert!(!lines[7].contains("Init Duration"), "{lines:?}");
 
-    let m = lf.metrics().await;
+    let m = lf
+        .metrics_when(|m| metric(m, "localfront_requests_total", &[]) >= 2.0)
+        .await;
     assert_eq!(
         metric(
             &m,

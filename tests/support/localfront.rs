@@ -119,6 +119,23 @@ impl Localfront {
             .expect("the exposition parses")
     }
 
+    /// `/metrics` once `ready` holds for it (a request's metrics are recorded just after its response
+    /// is sent, so a client can see the response first); panics after 10 s.
+    pub async fn metrics_when(
+        &self,
+        ready: impl Fn(&prometheus_parse::Scrape) -> bool,
+    ) -> prometheus_parse::Scrape {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let m = self.metrics().await;
+            if ready(&m) {
+                return m;
+            }
+            assert!(Instant::now() < deadline, "metrics never became ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// What the process printed so far (stdout and stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("localfront.log")).unwrap_or_default()

@@ -44,6 +44,11 @@ pub fn finish(session: &Session, error: Option<&Error>, ctx: &mut RequestContext
     // and keeps what the edge meant to answer in `x-edge-response-result-type`.
     let viewer_gone = error.is_some_and(|e| *e.esource() == ErrorSource::Downstream);
     let result = if viewer_gone { "Error" } else { response_type };
+    // localfront's own fetch of a custom error page is part of the viewer's request, already
+    // counted: it is neither a request in the metrics nor a line in the access log.
+    if ctx.internal {
+        return;
+    }
 
     let distribution = ctx.distribution();
     let distribution_id = distribution.map_or("-", |d| d.id.as_str());
