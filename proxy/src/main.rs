@@ -144,7 +144,7 @@ enum Command {
     },
     /// Replay CloudFront standard access logs against a running localfront and report per
     /// function; or, with --generate, write a synthetic log.
-    Replay(replay::Args),
+    Replay(Box<replay::Args>),
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -175,7 +175,7 @@ fn main() -> ExitCode {
         .init();
     match Cli::parse().command {
         Command::Validate { files } => validate(&files),
-        Command::Replay(args) => replay::run(args),
+        Command::Replay(args) => replay::run(*args),
         Command::Invalidate {
             distribution,
             admin,

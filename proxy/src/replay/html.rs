@@ -346,9 +346,9 @@ fn nice(v: f64) -> f64 {
 
 /// A tick label: no more digits than it needs.
 fn label(v: f64) -> String {
-    if v >= 10.0 || v == v.round() {
+    if v == v.round() {
         format!("{v:.0}")
-    } else if v >= 1.0 {
+    } else if (v * 10.0) == (v * 10.0).round() {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
@@ -375,5 +375,7 @@ mod tests {
         assert_eq!(nice(101.0), 200.0);
         assert_eq!(label(0.25), "0.25");
         assert_eq!(label(2.5), "2.5");
+        assert_eq!(label(37.5), "37.5");
+        assert_eq!(label(40.0), "40");
     }
 }
