@@ -319,6 +319,50 @@ async fn requests_go_out_at_their_recorded_offsets_without_waiting_for_answers()
 }
 
 #[tokio::test]
+async fn requests_logged_over_https_go_to_the_https_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .https()
+        .origin("app", &origin)
+        .default_behavior("app", "viewer_protocol_policy = \"redirect-to-https\"")
+        .start()
+        .await;
+    let log = dir.path().join("mixed.log");
+    std::fs::write(
+        &log,
+        "#Version: 1.0\n#Fields: date time cs-method cs-uri-stem cs-protocol\n\
+         2026-11-20\t10:00:00\tGET\t/secure\thttps\n\
+         2026-11-20\t10:00:00\tGET\t/plain\thttp\n\
+         2026-11-20\t10:00:01\tGET\t/secure-too\thttps\n",
+    )
+    .unwrap();
+    let json = dir.path().join("report.json");
+
+    replay(&[
+        log.to_str().unwrap(),
+        "--target",
+        &target(&lf),
+        "--https-target",
+        &format!("https://127.0.0.1:{}", lf.https.unwrap().port()),
+        "--speed",
+        "max",
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .await;
+
+    // The HTTPS requests are served; the HTTP one is redirected, as CloudFront did for that viewer.
+    let report = read_json(&json);
+    assert_eq!(report["status_codes"]["200"], 2, "{report:#}");
+    assert_eq!(report["status_codes"]["301"], 1);
+    assert_eq!(report["log"]["protocols"]["https"], 2);
+    let mut uris: Vec<String> = origin.requests().into_iter().map(|r| r.uri).collect();
+    uris.sort();
+    assert_eq!(uris, ["/secure", "/secure-too"]);
+}
+
+#[tokio::test]
 async fn a_generated_log_draws_zipf_distributed_paths_from_the_behaviors_and_replays() {
     let dir = tempfile::tempdir().unwrap();
     let origin = TestOrigin::named("app").await;

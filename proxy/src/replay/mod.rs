@@ -14,6 +14,7 @@ mod schedule;
 mod scrape;
 mod send;
 mod tally;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -35,6 +36,11 @@ pub struct Args {
     /// The localfront to send the requests to (its HTTP listener).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     target: Uri,
+    /// The target's HTTPS listener: requests logged over HTTPS (`cs-protocol` https, wss) go
+    /// there (its certificate is not verified, like `curl -k`); without it, every request goes
+    /// to --target.
+    #[arg(long)]
+    https_target: Option<Uri>,
     /// The recorded timing scaled: `1x`, `10x`, `0.5x`; or `max`, as fast as --concurrency allows.
     #[arg(long, default_value = "1x")]
     speed: Speed,
@@ -132,6 +138,13 @@ fn replay(args: Args) -> Result<(), String> {
             args.target
         ));
     }
+    if let Some(https) = &args.https_target {
+        if https.scheme_str() != Some("https") || https.authority().is_none() {
+            return Err(format!(
+                "--https-target {https}: give the HTTPS listener as https://HOST:PORT"
+            ));
+        }
+    }
     let mut extra_headers = Vec::new();
     if let Some(country) = &args.viewer_country {
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -177,6 +190,7 @@ fn replay(args: Args) -> Result<(), String> {
 
     let sender = send::Sender {
         target: args.target.clone(),
+        https_target: args.https_target.clone(),
         host: args.host.clone(),
         extra_headers,
         concurrency: args.concurrency.unwrap_or(match args.speed {
@@ -192,8 +206,8 @@ fn replay(args: Args) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let planned = plan.len() as u64;
-    let (tally, metrics, metrics_error, utilization_timeline, sent, duration_s) =
-        runtime.block_on(async {
+    let (tally, metrics, metrics_error, utilization_timeline, sent, duration_s) = runtime
+        .block_on(async {
             let before = match args.admin {
                 Some(admin) => Some(scrape::scrape(admin).await),
                 None => None,
@@ -205,7 +219,7 @@ fn replay(args: Args) -> Result<(), String> {
             let counters = Arc::new(progress::Counters::default());
             let progress = progress::Progress::start(planned, counters.clone());
             let started = Instant::now();
-            let tally = sender.run(plan, counters.clone()).await;
+            let tally = sender.run(plan, counters.clone()).await?;
             let duration_s = started.elapsed().as_secs_f64();
             progress.finish();
             let utilization_timeline = match sampler {
@@ -224,19 +238,22 @@ fn replay(args: Args) -> Result<(), String> {
                 _ => (None, None),
             };
             let sent = counters.sent.load(std::sync::atomic::Ordering::Relaxed);
-            (
+            Ok::<_, String>((
                 tally,
                 metrics,
                 metrics_error,
                 utilization_timeline,
                 sent,
                 duration_s,
-            )
-        });
+            ))
+        })?;
 
     let report = report::Report::new(
         report::Run {
-            target: args.target.to_string(),
+            target: match &args.https_target {
+                Some(https) => format!("{} and {https}", args.target),
+                None => args.target.to_string(),
+            },
             speed: args.speed.to_string(),
             log: report::LogSummary {
                 files: args.logs.iter().map(|p| p.display().to_string()).collect(),

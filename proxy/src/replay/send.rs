@@ -1,6 +1,7 @@
 //! Sending the planned requests to the target: open loop at their scheduled times (a request goes
 //! when it is due, whether or not earlier ones were answered), or back to back at `max`; at most
-//! `concurrency` in flight either way. Each response body is read to its end, so latency covers
+//! `concurrency` in flight either way. Requests logged over HTTPS go to the HTTPS listener when
+//! one is given (`--https-target`), so viewer protocol policies see them as CloudFront did. Each response body is read to its end, so latency covers
 //! the whole response and connections are reused.
 
 use std::sync::atomic::Ordering;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -23,6 +25,8 @@ use super::tally::{Outcome, Tally};
 pub struct Sender {
     /// `http://host:port` of the target.
     pub target: Uri,
+    /// `https://host:port` of the target's HTTPS listener, for requests logged over HTTPS.
+    pub https_target: Option<Uri>,
     /// A `Host` for every request instead of the logged one.
     pub host: Option<String>,
     /// Headers added to every request (the viewer override headers).
@@ -39,12 +43,20 @@ pub struct Sender {
 
 impl Sender {
     /// Sends every planned request; returns the totals once all are answered.
-    pub async fn run(&self, plan: Vec<Planned>, counters: Arc<Counters>) -> Tally {
+    pub async fn run(&self, plan: Vec<Planned>, counters: Arc<Counters>) -> Result<Tally, String> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(self.concurrency)
-            .build(connector);
+        // `https://` URIs are enabled for the HTTPS listener only.
+        connector.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(super::tls::client_config()?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let client: Client<HttpsConnector<HttpConnector>, Full<Bytes>> =
+            Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(self.concurrency)
+                .build(connector);
         let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
         let collector = tokio::spawn(async move {
             let mut tally = Tally::default();
@@ -92,15 +104,20 @@ impl Sender {
             });
         }
         drop(tx);
-        collector.await.unwrap_or_default()
+        Ok(collector.await.unwrap_or_default())
     }
 
     /// The request a log line records, aimed at the target.
     fn request(&self, planned: &Planned) -> Result<Request<Full<Bytes>>, String> {
         let r = &planned.record;
+        let over_tls = matches!(r.protocol.as_deref(), Some("https" | "wss"));
+        let target = match &self.https_target {
+            Some(https) if over_tls => https,
+            _ => &self.target,
+        };
         let uri = Uri::builder()
-            .scheme(self.target.scheme_str().unwrap_or("http"))
-            .authority(self.target.authority().map_or("127.0.0.1", |a| a.as_str()))
+            .scheme(target.scheme_str().unwrap_or("http"))
+            .authority(target.authority().map_or("127.0.0.1", |a| a.as_str()))
             .path_and_query(r.path_and_query.as_str())
             .build()
             .map_err(|e| format!("request target: {e}"))?;
@@ -120,7 +137,7 @@ impl Sender {
 /// Sends one request and reads the whole response: its status and `X-Cache` result type, or why
 /// there was none.
 async fn exchange(
-    client: &Client<HttpConnector, Full<Bytes>>,
+    client: &Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     request: Request<Full<Bytes>>,
     timeout: Duration,
 ) -> (Option<u16>, Option<String>, Option<String>) {
