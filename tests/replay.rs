@@ -304,8 +304,7 @@ async fn requests_go_out_at_their_recorded_offsets_without_waiting_for_answers()
 
     let report = read_json(&json);
     assert_eq!(report["status_codes"]["200"], 3, "{report:#}");
-    let mut sends = report["sends"].as_array().unwrap().clone();
-    sends.sort_by_key(|s| s["index"].as_u64());
+    let sends = report["sends"].as_array().unwrap();
     let at = |i: usize, k: &str| sends[i][k].as_f64().unwrap();
     for (i, due) in [0.0, 300.0, 600.0].into_iter().enumerate() {
         assert!((at(i, "scheduled_ms") - due).abs() < 1e-6, "{sends:?}");
@@ -467,10 +466,7 @@ async fn the_html_report_draws_rate_latency_and_utilization_plots_in_chromium() 
     .await;
 
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(
-        !page.contains("http://") || !page.contains("<script src"),
-        "self-contained"
-    );
+    assert!(!page.contains("<script src"), "self-contained");
     assert!(!page.contains("<link"), "self-contained");
     assert!(
         Path::new(CHROMIUM).exists(),

@@ -126,7 +126,9 @@ pub struct Run {
 
 impl Report {
     /// Puts the report together.
-    pub fn new(run: Run, tally: Tally) -> Self {
+    pub fn new(run: Run, mut tally: Tally) -> Self {
+        // Listed in replay order, not in the order the answers came.
+        tally.sends.sort_by_key(|s| s.index);
         let mut status_classes = BTreeMap::new();
         for (code, n) in &tally.status_codes {
             *status_classes
