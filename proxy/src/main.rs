@@ -17,6 +17,7 @@ mod live;
 mod metrics;
 mod recent;
 mod reload;
+mod replay;
 mod server;
 mod snapshot;
 mod stages;
@@ -141,6 +142,9 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Replay CloudFront standard access logs against a running localfront and report per
+    /// function; or, with --generate, write a synthetic log.
+    Replay(Box<replay::Args>),
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -171,6 +175,7 @@ fn main() -> ExitCode {
         .init();
     match Cli::parse().command {
         Command::Validate { files } => validate(&files),
+        Command::Replay(args) => replay::run(*args),
         Command::Invalidate {
             distribution,
             admin,

@@ -198,3 +198,37 @@ impl Metrics {
         out
     }
 }
+
+/// The `q` quantile of a histogram given as `(upper bound, cumulative count)` buckets in
+/// ascending order and its total count, interpolated linearly within the bucket it falls in (as
+/// Prometheus' `histogram_quantile` does). Shared by the dashboard and `localfront replay`, so
+/// both report the same percentiles for the same observations.
+pub fn histogram_quantile(
+    buckets: impl IntoIterator<Item = (f64, u64)>,
+    total: u64,
+    q: f64,
+) -> Option<f64> {
+    if total == 0 {
+        return None;
+    }
+    let rank = q * total as f64;
+    let (mut lower, mut below) = (0.0, 0u64);
+    for (upper, count) in buckets {
+        if upper.is_infinite() {
+            break;
+        }
+        if count as f64 >= rank {
+            let in_bucket = count.saturating_sub(below) as f64;
+            let fraction = if in_bucket > 0.0 {
+                (rank - below as f64) / in_bucket
+            } else {
+                1.0
+            };
+            return Some(lower + (upper - lower) * fraction);
+        }
+        lower = upper;
+        below = count;
+    }
+    // Beyond the last finite bucket: its bound is the best answer a histogram has.
+    Some(lower)
+}

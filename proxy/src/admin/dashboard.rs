@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::cache::EdgeCache;
 use crate::live::Live;
-use crate::metrics::METRICS;
+use crate::metrics::{histogram_quantile, METRICS};
 use crate::recent::RECENT;
 
 /// The page.
@@ -129,30 +129,14 @@ fn mean_ms(sum: f64, count: u64) -> Option<f64> {
     (count > 0).then(|| sum / count as f64 * 1000.0)
 }
 
-/// The `q` quantile of a histogram, interpolated linearly within its bucket (as Prometheus'
-/// `histogram_quantile` does).
+/// The `q` quantile of a histogram metric (see [`histogram_quantile`]).
 fn quantile(m: &Metric, q: f64) -> Option<f64> {
     let h = m.get_histogram();
-    let total = h.get_sample_count();
-    if total == 0 {
-        return None;
-    }
-    let rank = q * total as f64;
-    let (mut lower, mut below) = (0.0, 0u64);
-    for b in h.get_bucket() {
-        let count = b.cumulative_count();
-        if count as f64 >= rank {
-            let in_bucket = (count - below) as f64;
-            let fraction = if in_bucket > 0.0 {
-                (rank - below as f64) / in_bucket
-            } else {
-                1.0
-            };
-            return Some(lower + (b.upper_bound() - lower) * fraction);
-        }
-        lower = b.upper_bound();
-        below = count;
-    }
-    // Beyond the last finite bucket: its bound is the best answer a histogram has.
-    Some(lower)
+    histogram_quantile(
+        h.get_bucket()
+            .iter()
+            .map(|b| (b.upper_bound(), b.cumulative_count())),
+        h.get_sample_count(),
+        q,
+    )
 }
