@@ -38,6 +38,7 @@ use crate::cache::EdgeCache;
 use crate::context::{RequestContext, XCache};
 use crate::live::Live;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
+use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
     cache, compress, edge_code, observe, origin_request, origin_response, viewer_response,
@@ -256,6 +257,15 @@ impl ProxyHttp for Edge {
                 "target_origin": ctx.current_origin().map(|o| o.id.as_str()),
             })
         });
+        if let Some(behavior) = ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior]) {
+            ctx.exchange =
+                exchange::classify(session.req_header(), session.is_upgrade_req(), behavior);
+        }
+        if ctx.exchange == Exchange::Upgrade {
+            // Reads from the viewer side of a tunnel wait as long as an idle WebSocket may.
+            let idle = ctx.snapshot.config.server.websocket_idle_timeout;
+            session.set_read_timeout(Some(idle));
+        }
 
         // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         let viewer_ip = viewer_ip(session);
@@ -272,7 +282,10 @@ impl ProxyHttp for Edge {
         let Some(behavior) = ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior]) else {
             return Ok(());
         };
-        if !self.caching || !cache::uses_cache(behavior, session.req_header().method.as_str()) {
+        if !self.caching
+            || !ctx.exchange.cacheable()
+            || !cache::uses_cache(behavior, session.req_header().method.as_str())
+        {
             return Ok(());
         }
         ctx.cache_key = cache::primary_key(session.req_header(), ctx);
@@ -515,6 +528,14 @@ impl ProxyHttp for Edge {
             "cache_result",
             |ctx| json!({ "x_cache": ctx.x_cache.header_value(), "phase": phase }),
         );
+        if resp.status == http::StatusCode::SWITCHING_PROTOCOLS {
+            // The tunnel opens: no error page or viewer-response code applies to a `101`.
+            return viewer_response::add_cloudfront_headers(
+                resp,
+                ctx,
+                session.req_header().version,
+            );
+        }
         // Custom error response: the origin's error (fresh or cached for its error TTL) is answered
         // with the page; the body is swapped in `response_body_filter`. Not when the error has no
         // body to swap (`Content-Length: 0` on a GET) — then the error is sent as it is.
@@ -633,6 +654,18 @@ impl ProxyHttp for Edge {
         observe::finish(session, e, ctx);
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
+        if status == 101 {
+            // A WebSocket connection is logged when its tunnel closes.
+            tracing::info!(
+                target: "localfront::websocket",
+                distribution = ctx.distribution().map_or("-", |d| d.id.as_str()),
+                uri = %req.uri,
+                request_id = %ctx.request_id,
+                seconds = ctx.started.elapsed().as_secs_f64(),
+                error = e.map(|e| e.to_string()),
+                "WebSocket connection closed",
+            );
+        }
         // Debug level: one line per request is a cost under load; CloudFront's access logs are
         // their own feature.
         tracing::debug!(
