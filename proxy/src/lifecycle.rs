@@ -29,6 +29,7 @@ use bytes::Bytes;
 use pingora::cache::{CacheKey, CacheMeta, NoCacheReason, RespCacheable};
 use pingora::http::ResponseHeader;
 use pingora::prelude::HttpPeer;
+use pingora::protocols::http::v1::common::is_expect_continue_req;
 use pingora::proxy::{range_header_filter, RangeType};
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::{Error, ErrorType, Result};
@@ -274,6 +275,12 @@ impl ProxyHttp for Edge {
         {
             self.answer_early(session, ctx, answer).await?;
             return Ok(true);
+        }
+        // `Expect: 100-continue`: the origin never sees `Expect` (spec/distribution.md §3), so the
+        // edge invites the body itself once the request has passed the viewer checks; a viewer
+        // refused above gets its answer instead and never sends the body.
+        if is_expect_continue_req(session.req_header()) && !session.is_body_empty() {
+            session.write_continue_response().await?;
         }
         Ok(false)
     }

@@ -38,6 +38,8 @@ impl Body for ChannelBody {
 pub struct GeneratedBody {
     remaining: u64,
     chunk: Bytes,
+    /// Announce the length (`Content-Length`), or not (chunked).
+    sized: bool,
 }
 
 impl GeneratedBody {
@@ -45,7 +47,14 @@ impl GeneratedBody {
         Self {
             remaining: len,
             chunk: Bytes::from(vec![b'x'; chunk_size]),
+            sized: true,
         }
+    }
+
+    /// The same body without a length: sent chunked.
+    pub fn chunked(mut self) -> Self {
+        self.sized = false;
+        self
     }
 }
 
@@ -66,7 +75,15 @@ impl Body for GeneratedBody {
     }
 
     fn size_hint(&self) -> hyper::body::SizeHint {
-        hyper::body::SizeHint::with_exact(self.remaining)
+        if self.sized {
+            hyper::body::SizeHint::with_exact(self.remaining)
+        } else {
+            hyper::body::SizeHint::default()
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.sized && self.remaining == 0
     }
 }
 
