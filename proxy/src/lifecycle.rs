@@ -662,16 +662,7 @@ impl ProxyHttp for Edge {
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
         if status == 101 {
-            // A WebSocket connection is logged when its tunnel closes.
-            tracing::info!(
-                target: "localfront::websocket",
-                distribution = ctx.distribution().map_or("-", |d| d.id.as_str()),
-                uri = %req.uri,
-                request_id = %ctx.request_id,
-                seconds = ctx.started.elapsed().as_secs_f64(),
-                error = e.map(|e| e.to_string()),
-                "WebSocket connection closed",
-            );
+            exchange::log_tunnel_closed(ctx, req, e);
         }
         // Debug level: one line per request is a cost under load; CloudFront's access logs are
         // their own feature.

@@ -8,6 +8,8 @@
 use localfront_config::{CacheBehavior, Origin, OriginHttpVersion};
 use pingora::http::RequestHeader;
 
+use crate::context::RequestContext;
+
 /// What kind of exchange a request starts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Exchange {
@@ -85,4 +87,17 @@ impl Exchange {
     pub fn cacheable(self) -> bool {
         self == Self::Plain
     }
+}
+
+/// Logs a WebSocket connection when its tunnel closes: where, how long, and why if it failed.
+pub fn log_tunnel_closed(ctx: &RequestContext, req: &RequestHeader, e: Option<&pingora::Error>) {
+    tracing::info!(
+        target: "localfront::websocket",
+        distribution = ctx.distribution().map_or("-", |d| d.id.as_str()),
+        uri = %req.uri,
+        request_id = %ctx.request_id,
+        seconds = ctx.started.elapsed().as_secs_f64(),
+        error = e.map(|e| e.to_string()),
+        "WebSocket connection closed",
+    );
 }
