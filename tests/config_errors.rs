@@ -771,3 +771,36 @@ fn serve_with_a_broken_config_exits_with_the_error() {
         "{stderr}"
     );
 }
+
+// --- Streaming, HTTP/2, gRPC, dev servers ------------------------------------------------------
+
+#[test]
+fn streaming_and_grpc_keys_are_checked() {
+    assert_errors(
+        r#"[server]
+websocket_idle_timeout = 0
+[[distributions]]
+id = "E1"
+[[distributions.origins]]
+id = "api"
+domain_name = "127.0.0.1"
+http_version = "h2"
+origin_host_header = "client"
+[[distributions.origins]]
+id = "site"
+echo = true
+http_version = "http2"
+[distributions.default_cache_behavior]
+target_origin_id = "api"
+grpc = true
+"#,
+        &[
+            "localfront.toml:2:26: server.websocket_idle_timeout: 0 is out of range: expected 1 to 600",
+            "localfront.toml:8:16: distributions[0].origins[0].http_version: unknown value `h2`: expected one of `http1.1`, `http2`",
+            "localfront.toml:9:22: distributions[0].origins[0].origin_host_header: unknown value `client`: expected one of `origin`, `viewer`",
+            "localfront.toml:13:16: distributions[0].origins[1].http_version: `http_version` applies only to custom origins (with `domain_name`)",
+            "localfront.toml:16:8: distributions[0].default_cache_behavior.grpc: gRPC needs a behavior that allows POST (set `allowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\", \"PUT\", \"POST\", \"PATCH\", \"DELETE\"]`)",
+            "localfront.toml:16:8: distributions[0].default_cache_behavior.grpc: gRPC needs an HTTP/2 origin, and origin `api` speaks HTTP/1.1 (set `http_version = \"http2\"` on origin `api`)",
+        ],
+    );
+}

@@ -121,6 +121,10 @@ pub struct Server {
     pub function_log: LogTarget,
     /// Requests with `X-Localfront-Trace: 1` are traced (`GET /trace/{id}` on the admin listener).
     pub trace: bool,
+    /// Accept HTTP/2 with prior knowledge (h2c) on the plain HTTP listener.
+    pub h2c: bool,
+    /// How long an upgraded (WebSocket) connection may stay idle: CloudFront's 10 minutes.
+    pub websocket_idle_timeout: Duration,
 }
 
 /// A log destination.
@@ -199,6 +203,32 @@ pub struct Origin {
     pub custom_headers: Vec<(String, String)>,
     /// Connection settings (CloudFront's ranges, spec/distribution.md §3).
     pub connection: ConnectionSettings,
+    /// The HTTP version spoken to the origin.
+    pub http_version: OriginHttpVersion,
+    /// Which `Host` the origin gets.
+    pub host_header: OriginHostHeader,
+}
+
+/// `http_version` of a custom origin: CloudFront speaks HTTP/1.1 to custom origins, and HTTP/2
+/// for gRPC (spec/distribution.md §3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OriginHttpVersion {
+    /// `http1.1`, the default.
+    #[default]
+    Http1_1,
+    /// `http2`: HTTP/2 over TLS (ALPN) or cleartext with prior knowledge (h2c); WebSocket upgrades
+    /// still use HTTP/1.1.
+    Http2,
+}
+
+/// `origin_host_header` of a custom origin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OriginHostHeader {
+    /// CloudFront's default: the origin's domain name, unless a policy forwards the viewer's `Host`.
+    #[default]
+    Origin,
+    /// The viewer's `Host` (`localhost:8080`), as dev servers that check it expect.
+    Viewer,
 }
 
 /// The kinds of origin localfront serves.
@@ -310,6 +340,9 @@ pub struct CacheBehavior {
     pub function_associations: FunctionAssociations,
     /// Lambda@Edge handlers.
     pub lambda_associations: LambdaAssociations,
+    /// gRPC pass-through: `POST` with `application/grpc` goes to the origin over HTTP/2, uncached,
+    /// trailers preserved (CloudFront's `GrpcConfig`).
+    pub grpc: bool,
 }
 
 /// The two method sets CloudFront caches.

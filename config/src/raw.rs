@@ -114,6 +114,8 @@ pub struct RawServer {
     pub access_log_format: Option<String>,
     pub function_log: Option<String>,
     pub trace: Option<bool>,
+    pub h2c: Option<bool>,
+    pub websocket_idle_timeout: Option<i64>,
 }
 
 /// `[[distributions]]`.
@@ -153,6 +155,8 @@ pub struct RawOrigin {
     pub connection_attempts: Option<i64>,
     pub read_timeout: Option<i64>,
     pub keepalive_timeout: Option<i64>,
+    pub http_version: Option<String>,
+    pub origin_host_header: Option<String>,
 }
 
 /// `s3 = { … }` on an origin.
@@ -186,6 +190,7 @@ pub struct RawCacheBehavior {
     pub compress: Option<bool>,
     pub function_associations: Option<RawFunctionAssociations>,
     pub lambda_associations: Option<RawLambdaAssociations>,
+    pub grpc: Option<bool>,
 }
 
 /// `[[distributions.custom_error_responses]]`.

@@ -10,6 +10,7 @@ use pingora::http::ResponseHeader;
 use crate::metrics::METRICS;
 use crate::snapshot::Snapshot;
 use crate::stages::compress::Compressor;
+use crate::stages::exchange::Exchange;
 use crate::trace::Trace;
 
 /// What CloudFront reports in `X-Cache` (spec/distribution.md §8).
@@ -87,6 +88,8 @@ pub struct RequestContext {
     pub error_page_body: Option<Bytes>,
     /// The custom error page went out: the rest of the origin's body is dropped.
     pub error_page_sent: bool,
+    /// A WebSocket upgrade, a gRPC call, or an ordinary request.
+    pub exchange: Exchange,
     /// When the request arrived.
     pub started: Instant,
     /// When the current origin fetch started (for `OriginLatency`).
@@ -153,6 +156,7 @@ impl RequestContext {
             function_replaced_response: false,
             error_page_body: None,
             error_page_sent: false,
+            exchange: Exchange::Plain,
             started: Instant::now(),
             origin_started: None,
             first_byte: None,

@@ -29,6 +29,7 @@ use bytes::Bytes;
 use pingora::cache::{CacheKey, CacheMeta, NoCacheReason, RespCacheable};
 use pingora::http::ResponseHeader;
 use pingora::prelude::HttpPeer;
+use pingora::protocols::http::v1::common::is_expect_continue_req;
 use pingora::proxy::{range_header_filter, RangeType};
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::{Error, ErrorType, Result};
@@ -38,6 +39,7 @@ use crate::cache::EdgeCache;
 use crate::context::{RequestContext, XCache};
 use crate::live::Live;
 use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTERNAL_HEADER};
+use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
     cache, compress, edge_code, observe, origin_request, origin_response, viewer_response,
@@ -273,6 +275,15 @@ impl ProxyHttp for Edge {
                 "target_origin": ctx.current_origin().map(|o| o.id.as_str()),
             })
         });
+        if let Some(behavior) = ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior]) {
+            ctx.exchange =
+                exchange::classify(session.req_header(), session.is_upgrade_req(), behavior);
+        }
+        if ctx.exchange == Exchange::Upgrade {
+            // Reads from the viewer side of a tunnel wait as long as an idle WebSocket may.
+            let idle = ctx.snapshot.config.server.websocket_idle_timeout;
+            session.set_read_timeout(Some(idle));
+        }
 
         // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         let viewer_ip = viewer_ip(session);
@@ -282,6 +293,12 @@ impl ProxyHttp for Edge {
             self.answer_early(session, ctx, answer).await?;
             return Ok(true);
         }
+        // `Expect: 100-continue`: the origin never sees `Expect` (spec/distribution.md §3), so the
+        // edge invites the body itself once the request has passed the viewer checks; a viewer
+        // refused above gets its answer instead and never sends the body.
+        if is_expect_continue_req(session.req_header()) && !session.is_body_empty() {
+            session.write_continue_response().await?;
+        }
         Ok(false)
     }
 
@@ -289,7 +306,10 @@ impl ProxyHttp for Edge {
         let Some(behavior) = ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior]) else {
             return Ok(());
         };
-        if !self.caching || !cache::uses_cache(behavior, session.req_header().method.as_str()) {
+        if !self.caching
+            || !ctx.exchange.cacheable()
+            || !cache::uses_cache(behavior, session.req_header().method.as_str())
+        {
             return Ok(());
         }
         ctx.cache_key = cache::primary_key(session.req_header(), ctx);
@@ -532,6 +552,14 @@ impl ProxyHttp for Edge {
             "cache_result",
             |ctx| json!({ "x_cache": ctx.x_cache.header_value(), "phase": phase }),
         );
+        if resp.status == http::StatusCode::SWITCHING_PROTOCOLS {
+            // The tunnel opens: no error page or viewer-response code applies to a `101`.
+            return viewer_response::add_cloudfront_headers(
+                resp,
+                ctx,
+                session.req_header().version,
+            );
+        }
         // Custom error response: the origin's error (fresh or cached for its error TTL) is answered
         // with the page; the body is swapped in `response_body_filter`. Not when the error has no
         // body to swap (`Content-Length: 0` on a GET) — then the error is sent as it is.
@@ -650,6 +678,9 @@ impl ProxyHttp for Edge {
         observe::finish(session, e, ctx);
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
+        if status == 101 {
+            exchange::log_tunnel_closed(ctx, req, e);
+        }
         // Debug level: one line per request is a cost under load; CloudFront's access logs are
         // their own feature.
         tracing::debug!(

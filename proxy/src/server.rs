@@ -126,6 +126,15 @@ pub fn build(source: ConfigSource, config: Config, options: Options) -> Result<B
         ),
         "localfront edge",
     );
+    if live.current().config.server.h2c {
+        // HTTP/2 with prior knowledge on the plain listener (gRPC clients, `curl --http2-prior-knowledge`);
+        // HTTP/1.1 viewers are still served there.
+        let mut options = pingora::apps::HttpServerOptions::default();
+        options.h2c = true;
+        if let Some(proxy) = edge.app_logic_mut() {
+            proxy.server_options = Some(options);
+        }
+    }
     edge.add_tcp(&http_listen.to_string());
     if let (Some(addr), Some((cert, key))) = (https_listen, certificate) {
         let mut tls = TlsSettings::intermediate(&cert.to_string_lossy(), &key.to_string_lossy())

@@ -287,7 +287,11 @@ fn spawn(config: &Path, dir: &Path, args: &[String]) -> Child {
         .arg(config)
         .args(args)
         .current_dir(dir)
-        .env("RUST_LOG", "info")
+        // `LOCALFRONT_TEST_LOG=debug` shows pingora's view of a failing test in `Localfront::log`.
+        .env(
+            "RUST_LOG",
+            std::env::var("LOCALFRONT_TEST_LOG").unwrap_or_else(|_| "info".to_owned()),
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)

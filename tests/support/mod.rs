@@ -9,6 +9,7 @@ pub mod guests;
 pub mod localfront;
 pub mod origin;
 pub mod raw;
+pub mod stream_origin;
 
 pub use localfront::{metric, wait_for_lines, Localfront};
 pub use origin::{closed_port, Reply, TestOrigin};

@@ -7,7 +7,7 @@ use super::{quoted, Checker};
 use crate::error::{did_you_mean, KeyPath};
 use crate::model::{
     AllowedMethods, CacheBehavior, CachedMethods, CustomErrorResponse, Origin, OriginGroup,
-    ViewerProtocolPolicy,
+    OriginHttpVersion, ViewerProtocolPolicy,
 };
 use crate::raw::{RawCacheBehavior, RawCustomErrorResponse};
 
@@ -119,6 +119,7 @@ fn behavior(
             .catalog
             .origin_request_policy(c, &name, &at.key("origin_request_policy"))
     });
+    let grpc = grpc(c, b.grpc, allowed_methods, &target_origin_id, targets, at);
     let function_associations = super::functions::associations(
         c,
         b.function_associations,
@@ -142,7 +143,45 @@ fn behavior(
             &at.key("lambda_associations"),
         ),
         function_associations,
+        grpc,
     }
+}
+
+/// `grpc = true`: CloudFront requires a behavior allowing every method (gRPC is `POST`) and an
+/// origin that speaks HTTP/2.
+fn grpc(
+    c: &mut Checker,
+    enabled: Option<bool>,
+    allowed: AllowedMethods,
+    target: &str,
+    targets: &Targets,
+    at: &KeyPath,
+) -> bool {
+    if enabled != Some(true) {
+        return false;
+    }
+    if allowed != AllowedMethods::All {
+        c.error_hint(
+            &at.key("grpc"),
+            "gRPC needs a behavior that allows POST",
+            "set `allowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\", \"PUT\", \"POST\", \"PATCH\", \"DELETE\"]`",
+        );
+    }
+    let members: Vec<&str> = match targets.groups.iter().find(|g| g.id == target) {
+        Some(g) => vec![g.primary.as_str(), g.secondary.as_str()],
+        None => vec![target],
+    };
+    for id in members {
+        let origin = targets.origins.iter().find(|o| o.id == id);
+        if origin.is_some_and(|o| o.http_version != OriginHttpVersion::Http2) {
+            c.error_hint(
+                &at.key("grpc"),
+                format!("gRPC needs an HTTP/2 origin, and origin `{id}` speaks HTTP/1.1"),
+                format!("set `http_version = \"http2\"` on origin `{id}`"),
+            );
+        }
+    }
+    true
 }
 
 /// `["GET","HEAD"]` or `["GET","HEAD","OPTIONS"]`, within the allowed methods.

@@ -5,8 +5,8 @@ use std::time::Duration;
 use super::{quoted, Checker};
 use crate::error::KeyPath;
 use crate::model::{
-    ConnectionSettings, CustomOrigin, Origin, OriginGroup, OriginKind, OriginProtocolPolicy,
-    S3Origin,
+    ConnectionSettings, CustomOrigin, Origin, OriginGroup, OriginHostHeader, OriginHttpVersion,
+    OriginKind, OriginProtocolPolicy, S3Origin,
 };
 use crate::raw::{RawOrigin, RawOriginGroup};
 
@@ -119,6 +119,8 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
                 origin_path: String::new(),
                 custom_headers: Vec::new(),
                 connection: ConnectionSettings::default(),
+                http_version: OriginHttpVersion::default(),
+                host_header: OriginHostHeader::default(),
             });
         }
     };
@@ -128,6 +130,8 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
             ("https_port", o.https_port.is_some()),
             ("protocol_policy", o.protocol_policy.is_some()),
             ("tls_verify", o.tls_verify.is_some()),
+            ("http_version", o.http_version.is_some()),
+            ("origin_host_header", o.origin_host_header.is_some()),
         ] {
             if set {
                 c.error(
@@ -171,13 +175,44 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
             5,
         )),
     };
+    let (http_version, host_header) = protocol(c, &o.http_version, &o.origin_host_header, at);
     Some(Origin {
         id,
         kind,
         origin_path,
         custom_headers,
         connection,
+        http_version,
+        host_header,
     })
+}
+
+/// `http_version` and `origin_host_header` of a custom origin.
+fn protocol(
+    c: &mut Checker,
+    http_version: &Option<String>,
+    host_header: &Option<String>,
+    at: &KeyPath,
+) -> (OriginHttpVersion, OriginHostHeader) {
+    let version = c.choice(
+        http_version.as_deref(),
+        &at.key("http_version"),
+        &[
+            ("http1.1", OriginHttpVersion::Http1_1),
+            ("http2", OriginHttpVersion::Http2),
+        ],
+        OriginHttpVersion::Http1_1,
+    );
+    let host = c.choice(
+        host_header.as_deref(),
+        &at.key("origin_host_header"),
+        &[
+            ("origin", OriginHostHeader::Origin),
+            ("viewer", OriginHostHeader::Viewer),
+        ],
+        OriginHostHeader::Origin,
+    );
+    (version, host)
 }
 
 fn secs(n: i64) -> Duration {

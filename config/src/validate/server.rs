@@ -112,6 +112,8 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
         access_log_format,
         function_log,
         trace: s.trace.unwrap_or(false),
+        h2c: s.h2c.unwrap_or(false),
+        websocket_idle_timeout: websocket_idle_timeout(c, s.websocket_idle_timeout, at),
     }
 }
 
@@ -130,6 +132,11 @@ fn log_target(c: &mut Checker, value: &str, at: &KeyPath) -> LogTarget {
         }
         path => LogTarget::File(c.path(path)),
     }
+}
+
+/// CloudFront closes a WebSocket connection idle for 10 minutes; shorter values are for tests.
+fn websocket_idle_timeout(c: &mut Checker, value: Option<i64>, at: &KeyPath) -> Duration {
+    Duration::from_secs(c.ranged(value, &at.key("websocket_idle_timeout"), 1, 600, 600) as u64)
 }
 
 fn listen(c: &mut Checker, value: Option<&str>, at: &KeyPath) -> Option<SocketAddr> {

@@ -189,6 +189,7 @@ fn restart_required(old: &Server, new: &Server) -> Vec<String> {
         old.cache_max_object_bytes == new.cache_max_object_bytes,
     );
     check("grace_period", old.grace_period == new.grace_period);
+    check("h2c", old.h2c == new.h2c);
     changed
 }
 

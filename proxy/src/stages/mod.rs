@@ -5,6 +5,7 @@ pub mod cache;
 pub mod compress;
 pub mod edge_code;
 pub mod errors;
+pub mod exchange;
 pub mod function_origins;
 pub mod functions;
 pub mod lambdas;

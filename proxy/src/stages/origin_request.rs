@@ -4,11 +4,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use localfront_config::{HeaderForwarding, OriginKind, OriginProtocolPolicy};
+use localfront_config::{HeaderForwarding, OriginHostHeader, OriginKind, OriginProtocolPolicy};
 use pingora::http::RequestHeader;
 use pingora::prelude::HttpPeer;
 use pingora::{Error, ErrorType, Result};
 
+use super::exchange::Exchange;
 use super::viewer_values::{cookies, either, select_cookies, select_query};
 use crate::context::{OriginChoice, RequestContext};
 use crate::snapshot::OriginAddress;
@@ -111,6 +112,15 @@ pub async fn peer(ctx: &RequestContext) -> Result<Box<HttpPeer>> {
     peer.options.connection_timeout = Some(settings.connection_timeout);
     peer.options.read_timeout = Some(settings.read_timeout);
     peer.options.idle_timeout = Some(settings.keepalive_timeout);
+    if ctx.exchange.origin_h2(origin) {
+        // HTTP/2 only: ALPN `h2` over TLS, prior knowledge (h2c) in cleartext.
+        peer.options.set_http_version(2, 2);
+    }
+    if ctx.exchange == Exchange::Upgrade {
+        // The read timeout bounds waiting for the `101`, then every read of the tunnel: an idle
+        // WebSocket lives as long as CloudFront lets it.
+        peer.options.read_timeout = Some(ctx.snapshot.config.server.websocket_idle_timeout);
+    }
     Ok(Box::new(peer))
 }
 
@@ -178,11 +188,15 @@ pub fn rewrite(
     let host_forwarded = header_forwarded("host");
     let user_agent_forwarded = header_forwarded("user-agent");
 
+    let viewer_host = viewer_authority(req);
+    let exchange = ctx.exchange;
     let names: Vec<http::HeaderName> = req.headers.keys().cloned().collect();
     for name in names {
         let n = name.as_str();
+        let value = req.headers.get(&name).map_or(&b""[..], |v| v.as_bytes());
         let keep = ALWAYS_FORWARDED.contains(&n)
             || ctx.origin_request_headers.contains(&name)
+            || exchange.forwards(n, value)
             || (!NEVER_FORWARDED.contains(&n)
                 && !n.starts_with("x-edge-")
                 && !n.starts_with("cloudfront-")
@@ -211,14 +225,24 @@ pub fn rewrite(
         add_cloudfront_headers(req, extra, ctx, viewer_ip)?;
     }
 
-    // Host = the origin's domain name unless the viewer's is forwarded; in-process origins are
-    // named by their id.
-    if !host_forwarded {
-        let host = match &origin.kind {
-            OriginKind::Custom(c) => c.domain_name.clone(),
-            OriginKind::S3(_) | OriginKind::Echo => origin.id.clone(),
-        };
-        req.insert_header(http::header::HOST, host)?;
+    // Host = the origin's domain name unless the viewer's is forwarded, by a policy or the
+    // origin's `origin_host_header = "viewer"`; in-process origins are named by their id.
+    let viewer_host =
+        viewer_host.filter(|_| host_forwarded || origin.host_header == OriginHostHeader::Viewer);
+    let host = match (viewer_host, &origin.kind) {
+        (Some(viewer), _) => viewer,
+        (None, OriginKind::Custom(c)) => c.domain_name.clone(),
+        (None, OriginKind::S3(_) | OriginKind::Echo) => origin.id.clone(),
+    };
+    req.insert_header(http::header::HOST, host)?;
+    if exchange == Exchange::Upgrade {
+        // Hop-by-hop, so rebuilt: the origin must see the upgrade asked for (RFC 9110 §7.8).
+        req.insert_header(http::header::CONNECTION, "upgrade")?;
+    }
+    if ctx.current_origin().is_some_and(|o| exchange.origin_h2(o)) {
+        // HTTP/2 frames the body itself; a `Transfer-Encoding` header is malformed there
+        // (RFC 9113 §8.2.2).
+        req.remove_header(&http::header::TRANSFER_ENCODING);
     }
     if !user_agent_forwarded {
         req.insert_header(http::header::USER_AGENT, "Amazon CloudFront")?;
@@ -268,6 +292,14 @@ pub fn rewrite(
         req.insert_header(name.clone(), value)?;
     }
     Ok(())
+}
+
+/// The viewer's `Host` as sent (with its port), or an HTTP/2 viewer's `:authority`.
+fn viewer_authority(req: &RequestHeader) -> Option<String> {
+    match req.headers.get(http::header::HOST) {
+        Some(h) => h.to_str().ok().map(str::to_owned),
+        None => req.uri.authority().map(|a| a.to_string()),
+    }
 }
 
 /// The CloudFront headers an `all_viewer_and_whitelist_cloudfront` policy asks for, where localfront

@@ -26,9 +26,12 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
         }
     }
     // `Trailer` and `Upgrade` never reach the viewer, nor does `Set-Cookie` unless the behavior
-    // forwards cookies (spec/distribution.md §8).
+    // forwards cookies (spec/distribution.md §8) — except on the `101` that opens a WebSocket
+    // tunnel, which says what it upgrades to.
     resp.remove_header("trailer");
-    resp.remove_header("upgrade");
+    if status != 101 {
+        resp.remove_header("upgrade");
+    }
     let cookies_forwarded = ctx.distribution().is_some_and(|d| {
         let b = &d.cache_behaviors[ctx.behavior];
         b.cache_policy.cookies != Selection::None
