@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::policies::{CachePolicy, OriginRequestPolicy};
+use crate::response_headers::ResponseHeadersPolicy;
 
 /// A whole, validated localfront configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -334,6 +335,8 @@ pub struct CacheBehavior {
     pub cache_policy: CachePolicy,
     /// What is forwarded beyond the key; `None` forwards the key values only.
     pub origin_request_policy: Option<OriginRequestPolicy>,
+    /// Headers added to and removed from the response to the viewer (spec/distribution.md §8).
+    pub response_headers_policy: Option<ResponseHeadersPolicy>,
     /// Compress objects at the edge (spec/distribution.md §10).
     pub compress: bool,
     /// CloudFront Functions on viewer events.

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::raw_policies::RawResponseHeadersPolicy;
 use crate::raw_selection::RawSelection;
 
 /// The whole file.
@@ -20,6 +21,8 @@ pub struct RawConfig {
     pub cache_policies: Vec<RawCachePolicy>,
     #[serde(default)]
     pub origin_request_policies: Vec<RawOriginRequestPolicy>,
+    #[serde(default)]
+    pub response_headers_policies: Vec<RawResponseHeadersPolicy>,
     #[serde(default)]
     pub functions: Vec<RawFunction>,
     #[serde(default)]
@@ -187,6 +190,7 @@ pub struct RawCacheBehavior {
     pub cached_methods: Option<Vec<String>>,
     pub cache_policy: Option<String>,
     pub origin_request_policy: Option<String>,
+    pub response_headers_policy: Option<String>,
     pub compress: Option<bool>,
     pub function_associations: Option<RawFunctionAssociations>,
     pub lambda_associations: Option<RawLambdaAssociations>,

@@ -14,6 +14,7 @@
 //! | failover, origin-response handler       | `upstream_response_filter`            | `origin_response`, `edge_code` |
 //! | edge compression (before the store)     | `upstream_response_filter`, `upstream_response_body_filter` | `compress` |
 //! | custom error response                   | `upstream_response_filter`, `fail_to_proxy` | `errors`            |
+//! | response headers policy                 | `response_filter`, `fail_to_proxy`    | `response_headers`        |
 //! | viewer-response function or handler     | `response_filter`                     | `edge_code`               |
 //! | CloudFront headers, X-Cache             | `response_filter`                     | `viewer_response`, `cache` |
 //! | CloudFront error pages                  | `fail_to_proxy`                       | `errors`                  |
@@ -42,7 +43,8 @@ use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTER
 use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, edge_code, observe, origin_request, origin_response, viewer_response,
+    cache, compress, edge_code, observe, origin_request, origin_response, response_headers,
+    viewer_response,
     Generated,
 };
 use crate::trace::{self, TRACE_HEADER};
@@ -573,6 +575,7 @@ impl ProxyHttp for Edge {
                 *resp = page;
                 ctx.error_page_body = Some(body);
                 ctx.x_cache = XCache::Error;
+                response_headers::apply(ctx, session.req_header(), resp)?;
                 return viewer_response::add_cloudfront_headers(
                     resp,
                     ctx,
@@ -580,6 +583,7 @@ impl ProxyHttp for Edge {
                 );
             }
         }
+        response_headers::apply(ctx, session.req_header(), resp)?;
         // viewer-response: a CloudFront Function or Lambda@Edge handler.
         let req = session.req_header().clone();
         let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
@@ -637,17 +641,26 @@ impl ProxyHttp for Edge {
             None => self.custom_error_page(ctx, status).await,
         };
         let sent = match page {
-            Some((header, body)) => {
+            Some((mut header, body)) => {
                 // A custom error page reports an error; a viewer-response function's result keeps
-                // the X-Cache of the response it changed (or of its own failure).
+                // the X-Cache of the response it changed (or of its own failure) and already had
+                // the response headers policy applied.
                 if !ctx.function_replaced_response {
                     ctx.x_cache = XCache::Error;
+                    let _ = response_headers::apply(ctx, session.req_header(), &mut header);
                 }
                 self.send(session, ctx, header, body).await
             }
             None => {
                 let generated = cloudfront_error(ErrorKind::Status(status), &ctx.request_id);
-                self.respond(session, ctx, generated).await
+                ctx.x_cache = generated.x_cache;
+                match viewer_response::generated_header(&generated) {
+                    Ok(mut header) => {
+                        let _ = response_headers::apply(ctx, session.req_header(), &mut header);
+                        self.send(session, ctx, header, generated.body).await
+                    }
+                    Err(e) => Err(e),
+                }
             }
         };
         if let Err(err) = sent {

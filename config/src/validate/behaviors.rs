@@ -23,6 +23,7 @@ pub(super) struct Targets<'a> {
     pub origins: &'a [Origin],
     pub groups: &'a [OriginGroup],
     pub catalog: &'a Catalog,
+    pub response_headers: &'a super::response_headers::ResponseHeadersCatalog,
     pub functions: &'a [crate::model::FunctionConfig],
     pub edge_functions: &'a [crate::model::EdgeFunctionConfig],
 }
@@ -120,6 +121,11 @@ fn behavior(
             .origin_request_policy(c, &name, &at.key("origin_request_policy"))
     });
     let grpc = grpc(c, b.grpc, allowed_methods, &target_origin_id, targets, at);
+    let response_headers_policy = b.response_headers_policy.and_then(|name| {
+        targets
+            .response_headers
+            .get(c, &name, &at.key("response_headers_policy"))
+    });
     let function_associations = super::functions::associations(
         c,
         b.function_associations,
@@ -134,6 +140,7 @@ fn behavior(
         cached_methods,
         cache_policy,
         origin_request_policy,
+        response_headers_policy,
         compress: b.compress.unwrap_or(false),
         lambda_associations: super::functions::lambda_associations(
             c,

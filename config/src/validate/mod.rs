@@ -5,6 +5,7 @@ mod behaviors;
 mod functions;
 mod origins;
 mod policies;
+mod response_headers;
 mod server;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let root = KeyPath::default();
     let server = server::convert(&mut c, raw.server.unwrap_or_default(), &root.key("server"));
     let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
+    let response_headers = response_headers::catalog(&mut c, raw.response_headers_policies);
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
@@ -38,7 +40,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .enumerate()
         .map(|(i, d)| {
             let at = root.key("distributions").index(i);
-            distribution(&mut c, d, &catalog, (&functions, &edge_functions), &at)
+            let catalogs = (&catalog, &response_headers);
+            distribution(&mut c, d, catalogs, (&functions, &edge_functions), &at)
         })
         .collect();
     check_hosts(&mut c, &distributions);
@@ -58,7 +61,10 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
 fn distribution(
     c: &mut Checker,
     d: RawDistribution,
-    catalog: &policies::Catalog,
+    (catalog, response_headers): (
+        &policies::Catalog,
+        &response_headers::ResponseHeadersCatalog,
+    ),
     (functions, edge_functions): (
         &[crate::model::FunctionConfig],
         &[crate::model::EdgeFunctionConfig],
@@ -90,6 +96,7 @@ fn distribution(
             origins: &origins,
             groups: &origin_groups,
             catalog,
+            response_headers,
             functions,
             edge_functions,
         },
