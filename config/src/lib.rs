@@ -7,6 +7,7 @@
 mod error;
 pub mod model;
 pub mod policies;
+pub mod private_content;
 mod raw;
 mod raw_policies;
 mod raw_selection;
@@ -18,4 +19,5 @@ mod validate;
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use policies::*;
+pub use private_content::*;
 pub use response_headers::*;

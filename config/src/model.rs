@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::policies::{CachePolicy, OriginRequestPolicy};
+use crate::private_content::KeyGroup;
 use crate::response_headers::ResponseHeadersPolicy;
 
 /// A whole, validated localfront configuration.
@@ -337,6 +338,9 @@ pub struct CacheBehavior {
     pub origin_request_policy: Option<OriginRequestPolicy>,
     /// Headers added to and removed from the response to the viewer (spec/distribution.md §8).
     pub response_headers_policy: Option<ResponseHeadersPolicy>,
+    /// Key groups whose signatures are accepted; non-empty: only signed URLs or cookies are served
+    /// (spec/distribution.md §12).
+    pub trusted_key_groups: Vec<KeyGroup>,
     /// Compress objects at the edge (spec/distribution.md §10).
     pub compress: bool,
     /// CloudFront Functions on viewer events.

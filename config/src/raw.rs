@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::raw_policies::RawResponseHeadersPolicy;
+use crate::raw_policies::{RawKeyGroup, RawResponseHeadersPolicy};
 use crate::raw_selection::RawSelection;
 
 /// The whole file.
@@ -23,6 +23,8 @@ pub struct RawConfig {
     pub origin_request_policies: Vec<RawOriginRequestPolicy>,
     #[serde(default)]
     pub response_headers_policies: Vec<RawResponseHeadersPolicy>,
+    #[serde(default)]
+    pub key_groups: Vec<RawKeyGroup>,
     #[serde(default)]
     pub functions: Vec<RawFunction>,
     #[serde(default)]
@@ -191,6 +193,7 @@ pub struct RawCacheBehavior {
     pub cache_policy: Option<String>,
     pub origin_request_policy: Option<String>,
     pub response_headers_policy: Option<String>,
+    pub trusted_key_groups: Option<Vec<String>>,
     pub compress: Option<bool>,
     pub function_associations: Option<RawFunctionAssociations>,
     pub lambda_associations: Option<RawLambdaAssociations>,

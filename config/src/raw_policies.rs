@@ -90,3 +90,19 @@ pub struct RawServerTiming {
     pub enabled: Option<bool>,
     pub sampling_rate: Option<f64>,
 }
+
+/// `[[key_groups]]`: public keys whose signatures a behavior's `trusted_key_groups` accept.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawKeyGroup {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub public_keys: Vec<RawPublicKey>,
+}
+
+/// `public_keys = [{ id = "K…", file = "public.pem" }]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPublicKey {
+    pub id: Option<String>,
+    pub file: Option<String>,
+    pub encoded_key: Option<String>,
+}

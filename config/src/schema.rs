@@ -35,6 +35,8 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         }
         ["origin_request_policies"] => fields_of::<RawOriginRequestPolicy>(),
         ["response_headers_policies"] => fields_of::<RawResponseHeadersPolicy>(),
+        ["key_groups"] => fields_of::<RawKeyGroup>(),
+        ["key_groups", "public_keys"] => fields_of::<RawPublicKey>(),
         ["response_headers_policies", "cors"] => fields_of::<RawCors>(),
         ["response_headers_policies", "security_headers"] => fields_of::<RawSecurityHeaders>(),
         ["response_headers_policies", "security_headers", "strict_transport_security"] => {

@@ -6,6 +6,7 @@
 //! | CloudFront step                         | pingora phase                         | stage                     |
 //! |-----------------------------------------|---------------------------------------|---------------------------|
 //! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
+//! | signed URL or cookies                   | `request_filter`, after routing       | `private_content`         |
 //! | viewer-request function or handler      | `request_filter`, after routing       | `edge_code`               |
 //! | cache lookup, key, coalescing           | `request_cache_filter`, `cache_key_callback` | `cache`            |
 //! | cache store decision, TTL               | `response_cache_filter`               | `cache`                   |
@@ -43,9 +44,8 @@ use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTER
 use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, edge_code, observe, origin_request, origin_response, response_headers,
-    viewer_response,
-    Generated,
+    cache, compress, edge_code, observe, origin_request, origin_response, private_content,
+    response_headers, viewer_response, Generated,
 };
 use crate::trace::{self, TRACE_HEADER};
 
@@ -287,8 +287,13 @@ impl ProxyHttp for Edge {
             session.set_read_timeout(Some(idle));
         }
 
-        // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         let viewer_ip = viewer_ip(session);
+        // Signed URLs and cookies, for behaviors that trust key groups: before any function runs.
+        if let Err(refusal) = private_content::check(ctx, session.req_header(), viewer_ip) {
+            self.answer_early(session, ctx, refusal).await?;
+            return Ok(true);
+        }
+        // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         if let Err(answer) =
             edge_code::viewer_request(ctx, session.req_header_mut(), viewer_ip).await
         {

@@ -19,6 +19,8 @@ mod recent;
 mod reload;
 mod replay;
 mod server;
+mod sign;
+mod signed_policy;
 mod snapshot;
 mod stages;
 mod test_function;
@@ -145,6 +147,21 @@ enum Command {
     /// Replay CloudFront standard access logs against a running localfront and report per
     /// function; or, with --generate, write a synthetic log.
     Replay(Box<replay::Args>),
+    /// Print a signed URL (canned policy, or custom with --resource/--not-before/--ip-address/--policy).
+    SignUrl {
+        /// The URL as viewers will request it, e.g. `http://localhost:8080/private/a.jpg`.
+        url: String,
+        #[command(flatten)]
+        signing: sign::SigningArgs,
+    },
+    /// Print signed cookies (`CloudFront-Expires` or `-Policy`, `-Signature`, `-Key-Pair-Id`), one per line.
+    SignCookies {
+        /// The URL for a canned policy (or the resource of a custom one).
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        signing: sign::SigningArgs,
+    },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -270,6 +287,10 @@ fn main() -> ExitCode {
             "test-function",
             test_function::run(&function, &event, kvs.as_deref(), &stage, &runtime),
         ),
+        Command::SignUrl { url, signing } => report("sign-url", sign::sign_url(&url, &signing)),
+        Command::SignCookies { url, signing } => {
+            report("sign-cookies", sign::sign_cookies(url.as_deref(), &signing))
+        }
         Command::Serve {
             config,
             no_cache,

@@ -24,6 +24,7 @@ pub(super) struct Targets<'a> {
     pub groups: &'a [OriginGroup],
     pub catalog: &'a Catalog,
     pub response_headers: &'a super::response_headers::ResponseHeadersCatalog,
+    pub key_groups: &'a [crate::private_content::KeyGroup],
     pub functions: &'a [crate::model::FunctionConfig],
     pub edge_functions: &'a [crate::model::EdgeFunctionConfig],
 }
@@ -126,6 +127,12 @@ fn behavior(
             .response_headers
             .get(c, &name, &at.key("response_headers_policy"))
     });
+    let trusted_key_groups = super::private_content::trusted(
+        c,
+        b.trusted_key_groups,
+        targets.key_groups,
+        &at.key("trusted_key_groups"),
+    );
     let function_associations = super::functions::associations(
         c,
         b.function_associations,
@@ -141,6 +148,7 @@ fn behavior(
         cache_policy,
         origin_request_policy,
         response_headers_policy,
+        trusted_key_groups,
         compress: b.compress.unwrap_or(false),
         lambda_associations: super::functions::lambda_associations(
             c,

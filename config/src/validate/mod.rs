@@ -5,6 +5,7 @@ mod behaviors;
 mod functions;
 mod origins;
 mod policies;
+mod private_content;
 mod response_headers;
 mod server;
 
@@ -25,6 +26,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let server = server::convert(&mut c, raw.server.unwrap_or_default(), &root.key("server"));
     let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
     let response_headers = response_headers::catalog(&mut c, raw.response_headers_policies);
+    let key_groups = private_content::key_groups(&mut c, raw.key_groups);
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
@@ -40,7 +42,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .enumerate()
         .map(|(i, d)| {
             let at = root.key("distributions").index(i);
-            let catalogs = (&catalog, &response_headers);
+            let catalogs = (&catalog, &response_headers, key_groups.as_slice());
             distribution(&mut c, d, catalogs, (&functions, &edge_functions), &at)
         })
         .collect();
@@ -61,9 +63,10 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
 fn distribution(
     c: &mut Checker,
     d: RawDistribution,
-    (catalog, response_headers): (
+    (catalog, response_headers, key_groups): (
         &policies::Catalog,
         &response_headers::ResponseHeadersCatalog,
+        &[crate::private_content::KeyGroup],
     ),
     (functions, edge_functions): (
         &[crate::model::FunctionConfig],
@@ -97,6 +100,7 @@ fn distribution(
             groups: &origin_groups,
             catalog,
             response_headers,
+            key_groups,
             functions,
             edge_functions,
         },

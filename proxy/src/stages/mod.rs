@@ -12,6 +12,7 @@ pub mod lambdas;
 pub mod observe;
 pub mod origin_request;
 pub mod origin_response;
+pub mod private_content;
 pub mod response_headers;
 pub mod route;
 pub mod viewer_response;
