@@ -15,9 +15,11 @@ pub mod response_headers;
 mod schema;
 pub mod toml;
 mod validate;
+pub mod viewer;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use policies::*;
 pub use private_content::*;
 pub use response_headers::*;
+pub use viewer::*;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::policies::{CachePolicy, OriginRequestPolicy};
 use crate::private_content::KeyGroup;
 use crate::response_headers::ResponseHeadersPolicy;
+use crate::viewer::{GeoRestriction, ViewerSettings};
 
 /// A whole, validated localfront configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,8 @@ pub struct Config {
     pub key_value_stores: Vec<KeyValueStoreConfig>,
     /// Lambda@Edge handlers (WebAssembly components), by name.
     pub edge_functions: Vec<EdgeFunctionConfig>,
+    /// Where viewers are (`[viewer]`): geo restriction and the `CloudFront-Viewer-*` headers.
+    pub viewer: ViewerSettings,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler.
@@ -170,6 +173,8 @@ pub struct Distribution {
     pub aliases: Vec<String>,
     /// Object served for `/` only (spec/distribution.md §2).
     pub default_root_object: Option<String>,
+    /// Countries served or refused (spec/distribution.md §13).
+    pub geo_restriction: GeoRestriction,
     /// Origins by id.
     pub origins: Vec<Origin>,
     /// Origin groups (primary + secondary) by id.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::raw_policies::{RawKeyGroup, RawResponseHeadersPolicy};
+use crate::raw_policies::{RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy, RawViewer};
 use crate::raw_selection::RawSelection;
 
 /// The whole file.
@@ -25,6 +25,7 @@ pub struct RawConfig {
     pub response_headers_policies: Vec<RawResponseHeadersPolicy>,
     #[serde(default)]
     pub key_groups: Vec<RawKeyGroup>,
+    pub viewer: Option<RawViewer>,
     #[serde(default)]
     pub functions: Vec<RawFunction>,
     #[serde(default)]
@@ -131,6 +132,7 @@ pub struct RawDistribution {
     #[serde(default)]
     pub aliases: Vec<String>,
     pub default_root_object: Option<String>,
+    pub geo_restriction: Option<RawGeoRestriction>,
     #[serde(default)]
     pub origins: Vec<RawOrigin>,
     #[serde(default)]

@@ -106,3 +106,36 @@ pub struct RawPublicKey {
     pub file: Option<String>,
     pub encoded_key: Option<String>,
 }
+
+/// `[viewer]`: where viewers are, for geo restriction and the `CloudFront-Viewer-*` headers.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawViewer {
+    pub country_override_header: Option<bool>,
+    #[serde(default)]
+    pub locations: Vec<RawViewerLocation>,
+}
+
+/// `[[viewer.locations]]`: viewers whose address is in `cidr` are located here.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawViewerLocation {
+    pub cidr: Option<String>,
+    pub country: Option<String>,
+    pub country_name: Option<String>,
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub time_zone: Option<String>,
+    pub latitude: Option<String>,
+    pub longitude: Option<String>,
+    pub metro_code: Option<String>,
+    pub asn: Option<i64>,
+}
+
+/// `geo_restriction = { … }` on a distribution.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawGeoRestriction {
+    pub restriction_type: Option<String>,
+    #[serde(default)]
+    pub locations: Vec<String>,
+}

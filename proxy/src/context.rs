@@ -92,6 +92,8 @@ pub struct RequestContext {
     pub exchange: Exchange,
     /// When the request arrived.
     pub started: Instant,
+    /// Where the viewer is (`[viewer]`), once routed; `None` when unknown.
+    pub viewer_location: Option<localfront_config::ViewerLocation>,
     /// When the current origin fetch started (for `OriginLatency`).
     pub origin_started: Option<Instant>,
     /// From arrival to the response header going out (`time-to-first-byte`).
@@ -158,6 +160,7 @@ impl RequestContext {
             error_page_sent: false,
             exchange: Exchange::Plain,
             started: Instant::now(),
+            viewer_location: None,
             origin_started: None,
             first_byte: None,
             trace: None,

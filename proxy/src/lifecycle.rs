@@ -6,6 +6,7 @@
 //! | CloudFront step                         | pingora phase                         | stage                     |
 //! |-----------------------------------------|---------------------------------------|---------------------------|
 //! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
+//! | geo restriction, CloudFront-* headers   | `request_filter`, after routing       | `viewer_headers`          |
 //! | signed URL or cookies                   | `request_filter`, after routing       | `private_content`         |
 //! | viewer-request function or handler      | `request_filter`, after routing       | `edge_code`               |
 //! | cache lookup, key, coalescing           | `request_cache_filter`, `cache_key_callback` | `cache`            |
@@ -45,7 +46,7 @@ use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
     cache, compress, edge_code, observe, origin_request, origin_response, private_content,
-    response_headers, viewer_response, Generated,
+    response_headers, viewer_headers, viewer_response, Generated,
 };
 use crate::trace::{self, TRACE_HEADER};
 
@@ -55,6 +56,17 @@ fn viewer_ip(session: &Session) -> Option<std::net::IpAddr> {
         .client_addr()
         .and_then(|a| a.as_inet())
         .map(|a| a.ip())
+}
+
+/// The viewer's connection, for the `CloudFront-Viewer-Address` and `-TLS` headers.
+fn viewer_connection(session: &Session) -> viewer_headers::Connection {
+    let digest = session.digest();
+    viewer_headers::Connection {
+        addr: session.client_addr().and_then(|a| a.as_inet()).copied(),
+        tls: digest
+            .and_then(|d| d.ssl_digest.as_ref())
+            .map(|t| (t.version.to_string(), t.cipher.to_string())),
+    }
 }
 
 /// Applies an edge function's response outcome: changes already made in place stand; a new body,
@@ -288,11 +300,17 @@ impl ProxyHttp for Edge {
         }
 
         let viewer_ip = viewer_ip(session);
-        // Signed URLs and cookies, for behaviors that trust key groups: before any function runs.
-        if let Err(refusal) = private_content::check(ctx, session.req_header(), viewer_ip) {
+        // Geo restriction, then signed URLs and cookies: before any function runs.
+        let viewer = &ctx.snapshot.config.viewer;
+        ctx.viewer_location = viewer_headers::locate(viewer, viewer_ip, session.req_header_mut());
+        let checks = viewer_headers::geo_check(ctx)
+            .and_then(|()| private_content::check(ctx, session.req_header(), viewer_ip));
+        if let Err(refusal) = checks {
             self.answer_early(session, ctx, refusal).await?;
             return Ok(true);
         }
+        let connection = viewer_connection(session);
+        viewer_headers::add_request_headers(ctx, session.req_header_mut(), &connection)?;
         // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         if let Err(answer) =
             edge_code::viewer_request(ctx, session.req_header_mut(), viewer_ip).await

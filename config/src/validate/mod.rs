@@ -8,6 +8,7 @@ mod policies;
 mod private_content;
 mod response_headers;
 mod server;
+mod viewer;
 
 use std::path::Path;
 
@@ -27,6 +28,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
     let response_headers = response_headers::catalog(&mut c, raw.response_headers_policies);
     let key_groups = private_content::key_groups(&mut c, raw.key_groups);
+    let viewer = viewer::settings(&mut c, raw.viewer);
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
@@ -54,6 +56,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             functions,
             key_value_stores,
             edge_functions,
+            viewer,
         })
     } else {
         Err(c.issues)
@@ -111,9 +114,11 @@ fn distribution(
         d.custom_error_responses,
         &at.key("custom_error_responses"),
     );
+    let geo_restriction = viewer::geo_restriction(c, d.geo_restriction, &at.key("geo_restriction"));
     Distribution {
         id,
         domain_name,
+        geo_restriction,
         aliases: d.aliases,
         default_root_object: d.default_root_object,
         origins,

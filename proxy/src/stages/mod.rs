@@ -15,6 +15,7 @@ pub mod origin_response;
 pub mod private_content;
 pub mod response_headers;
 pub mod route;
+pub mod viewer_headers;
 pub mod viewer_response;
 pub mod viewer_values;
 
