@@ -4,6 +4,7 @@
 //! keys rejected); `validate` converts raw documents into the model, collecting every error in one
 //! pass. Shape and limits follow CloudFront's `DistributionConfig` (spec/distribution.md).
 
+pub mod continuous_deployment;
 mod error;
 pub mod model;
 pub mod policies;
@@ -17,6 +18,7 @@ pub mod toml;
 mod validate;
 pub mod viewer;
 
+pub use continuous_deployment::*;
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use policies::*;

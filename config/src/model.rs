@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::continuous_deployment::ContinuousDeploymentPolicy;
 use crate::policies::{CachePolicy, OriginRequestPolicy};
 use crate::private_content::KeyGroup;
 use crate::response_headers::ResponseHeadersPolicy;
@@ -175,6 +176,10 @@ pub struct Distribution {
     pub default_root_object: Option<String>,
     /// Countries served or refused (spec/distribution.md §13).
     pub geo_restriction: GeoRestriction,
+    /// A staging distribution: served only through its primary's continuous deployment policy.
+    pub staging: bool,
+    /// Routes part of this distribution's traffic to a staging distribution.
+    pub continuous_deployment_policy: Option<ContinuousDeploymentPolicy>,
     /// Origins by id.
     pub origins: Vec<Origin>,
     /// Origin groups (primary + secondary) by id.

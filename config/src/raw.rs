@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::raw_policies::{RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy, RawViewer};
+use crate::raw_policies::{
+    RawContinuousDeploymentPolicy, RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy,
+    RawViewer,
+};
 use crate::raw_selection::RawSelection;
 
 /// The whole file.
@@ -133,6 +136,8 @@ pub struct RawDistribution {
     pub aliases: Vec<String>,
     pub default_root_object: Option<String>,
     pub geo_restriction: Option<RawGeoRestriction>,
+    pub staging: Option<bool>,
+    pub continuous_deployment_policy: Option<RawContinuousDeploymentPolicy>,
     #[serde(default)]
     pub origins: Vec<RawOrigin>,
     #[serde(default)]

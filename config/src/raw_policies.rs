@@ -139,3 +139,33 @@ pub struct RawGeoRestriction {
     #[serde(default)]
     pub locations: Vec<String>,
 }
+
+/// `continuous_deployment_policy = { … }` on a primary distribution.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawContinuousDeploymentPolicy {
+    pub staging_distribution_id: Option<String>,
+    pub enabled: Option<bool>,
+    pub single_weight: Option<RawSingleWeight>,
+    pub single_header: Option<RawSingleHeader>,
+}
+
+/// `single_weight = { weight = 0.1, session_stickiness = { … } }`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSingleWeight {
+    pub weight: Option<f64>,
+    pub session_stickiness: Option<RawSessionStickiness>,
+}
+
+/// `session_stickiness = { idle_ttl = 300, maximum_ttl = 600 }`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSessionStickiness {
+    pub idle_ttl: Option<i64>,
+    pub maximum_ttl: Option<i64>,
+}
+
+/// `single_header = { header = "aws-cf-cd-…", value = "…" }`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSingleHeader {
+    pub header: Option<String>,
+    pub value: Option<String>,
+}

@@ -39,6 +39,18 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["viewer"] => fields_of::<RawViewer>(),
         ["viewer", "locations"] => fields_of::<RawViewerLocation>(),
         ["distributions", "geo_restriction"] => fields_of::<RawGeoRestriction>(),
+        ["distributions", "continuous_deployment_policy"] => {
+            fields_of::<RawContinuousDeploymentPolicy>()
+        }
+        ["distributions", "continuous_deployment_policy", "single_weight"] => {
+            fields_of::<RawSingleWeight>()
+        }
+        ["distributions", "continuous_deployment_policy", "single_weight", "session_stickiness"] => {
+            fields_of::<RawSessionStickiness>()
+        }
+        ["distributions", "continuous_deployment_policy", "single_header"] => {
+            fields_of::<RawSingleHeader>()
+        }
         ["key_groups", "public_keys"] => fields_of::<RawPublicKey>(),
         ["response_headers_policies", "cors"] => fields_of::<RawCors>(),
         ["response_headers_policies", "security_headers"] => fields_of::<RawSecurityHeaders>(),

@@ -92,6 +92,11 @@ pub struct RequestContext {
     pub exchange: Exchange,
     /// When the request arrived.
     pub started: Instant,
+    /// When a staging distribution serves the request (`distribution`), the primary the viewer
+    /// addressed (continuous deployment).
+    pub primary_distribution: Option<usize>,
+    /// The continuous deployment session cookie to set on the response.
+    pub staging_cookie: Option<String>,
     /// Where the viewer is (`[viewer]`), once routed; `None` when unknown.
     pub viewer_location: Option<localfront_config::ViewerLocation>,
     /// When the current origin fetch started (for `OriginLatency`).
@@ -161,6 +166,8 @@ impl RequestContext {
             exchange: Exchange::Plain,
             started: Instant::now(),
             viewer_location: None,
+            primary_distribution: None,
+            staging_cookie: None,
             origin_started: None,
             first_byte: None,
             trace: None,

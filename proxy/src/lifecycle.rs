@@ -6,6 +6,7 @@
 //! | CloudFront step                         | pingora phase                         | stage                     |
 //! |-----------------------------------------|---------------------------------------|---------------------------|
 //! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
+//! | continuous deployment (staging)         | `request_filter`                      | `continuous_deployment`   |
 //! | geo restriction, CloudFront-* headers   | `request_filter`, after routing       | `viewer_headers`          |
 //! | signed URL or cookies                   | `request_filter`, after routing       | `private_content`         |
 //! | viewer-request function or handler      | `request_filter`, after routing       | `edge_code`               |
@@ -45,8 +46,8 @@ use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTER
 use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, edge_code, observe, origin_request, origin_response, private_content,
-    response_headers, viewer_headers, viewer_response, Generated,
+    cache, compress, continuous_deployment, edge_code, observe, origin_request, origin_response,
+    private_content, response_headers, viewer_headers, viewer_response, Generated,
 };
 use crate::trace::{self, TRACE_HEADER};
 
@@ -260,8 +261,16 @@ impl ProxyHttp for Edge {
                 request_id: &ctx.request_id,
                 raw_head_with_te: raw_head.as_deref(),
             };
-            match route::route(&ctx.snapshot, &viewer) {
-                Ok(route) => route,
+            // A primary's continuous deployment policy may hand the request to its staging
+            // distribution.
+            let routed = route::route(&ctx.snapshot, &viewer)
+                .and_then(|r| continuous_deployment::select(&ctx.snapshot, r, &viewer));
+            match routed {
+                Ok(deployment) => {
+                    ctx.primary_distribution = deployment.primary;
+                    ctx.staging_cookie = deployment.set_cookie;
+                    deployment.route
+                }
                 Err(generated) => {
                     let (status, x_cache) = (generated.status, generated.x_cache);
                     // A malformed or oversized request: nothing after it on this connection is

@@ -2,6 +2,7 @@
 //! problem in one pass (a user fixes a config once, not once per error).
 
 mod behaviors;
+mod continuous_deployment;
 mod functions;
 mod origins;
 mod policies;
@@ -49,6 +50,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         })
         .collect();
     check_hosts(&mut c, &distributions);
+    continuous_deployment::check_links(&mut c, &distributions);
     if c.issues.is_empty() {
         Ok(Config {
             server,
@@ -115,10 +117,17 @@ fn distribution(
         &at.key("custom_error_responses"),
     );
     let geo_restriction = viewer::geo_restriction(c, d.geo_restriction, &at.key("geo_restriction"));
+    let continuous_deployment_policy = continuous_deployment::policy(
+        c,
+        d.continuous_deployment_policy,
+        &at.key("continuous_deployment_policy"),
+    );
     Distribution {
         id,
         domain_name,
         geo_restriction,
+        staging: d.staging.unwrap_or(false),
+        continuous_deployment_policy,
         aliases: d.aliases,
         default_root_object: d.default_root_object,
         origins,
@@ -165,7 +174,8 @@ fn check_hosts(c: &mut Checker, distributions: &[Distribution]) {
             }
             hosts.push(name);
         }
-        if d.aliases.is_empty() {
+        // A staging distribution is reached through its primary, never by host.
+        if d.aliases.is_empty() && !d.staging {
             if default_seen {
                 c.error_hint(
                     &at,

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod compress;
+pub mod continuous_deployment;
 pub mod edge_code;
 pub mod errors;
 pub mod exchange;
