@@ -203,3 +203,42 @@ target_origin_id = "a"
         ]
     );
 }
+
+#[tokio::test]
+async fn promote_copies_the_staging_configuration_over_the_primary() {
+    let (lf, _primary, staging) =
+        primary_and_staging("single_header = { header = \"aws-cf-cd-staging\", value = \"true\" }")
+            .await;
+    assert!(!served_by_staging(lf.get("/before").await).await);
+
+    let admin = lf.admin.to_string();
+    let out = std::process::Command::new(support::localfront::binary())
+        .args(["promote", "ESTAGING", "--admin", &admin])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["result"], "success");
+    assert_eq!(answer["generation"], 2);
+
+    // The primary now serves with staging's origin and response headers policy.
+    let res = lf.get("/after").await;
+    assert!(served_by_staging(res).await);
+    assert_eq!(staging.last_request().uri, "/after");
+
+    // Only a staging distribution can be promoted.
+    let out = std::process::Command::new(support::localfront::binary())
+        .args(["promote", "EPRIMARY", "--admin", &admin])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("`EPRIMARY` is not a staging distribution"),
+        "{stderr}"
+    );
+}

@@ -120,6 +120,18 @@ enum Command {
         #[arg(long, default_value_t = 128)]
         memory_mb: u64,
     },
+    /// Promote a staging distribution: copy its configuration over its primary's in a running
+    /// localfront (through its admin API and the hot-reload path).
+    Promote {
+        /// The staging distribution's id.
+        staging: String,
+        /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
+        #[arg(long)]
+        admin: Option<std::net::SocketAddr>,
+        /// The config whose `admin_listen` to use (default: ./localfront.toml if present).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Reload the config of a running localfront (through its admin API).
     Reload {
         /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
@@ -230,6 +242,19 @@ fn main() -> ExitCode {
             };
             report("kvs", answer)
         }
+        Command::Promote {
+            staging,
+            admin,
+            config,
+        } => report(
+            "promote",
+            admin_client::call(
+                admin_addr(admin, config),
+                "POST",
+                &format!("/distributions/{staging}/promote"),
+                None,
+            ),
+        ),
         Command::Reload { admin, config } => report(
             "reload",
             admin_client::call(admin_addr(admin, config), "POST", "/reload", None),
