@@ -19,4 +19,6 @@ pub struct PublicKey {
     pub id: String,
     /// The RSA key (2048 bits, as CloudFront requires).
     pub key: RsaPublicKey,
+    /// The PEM file it was read from (absolute), if not inline: hot reload watches it.
+    pub file: Option<std::path::PathBuf>,
 }

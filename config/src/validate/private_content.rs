@@ -52,6 +52,7 @@ pub(super) fn key_groups(c: &mut Checker, raw: Vec<RawKeyGroup>) -> Vec<KeyGroup
             if public_keys.iter().any(|p| p.id == id) {
                 c.error(&at.key("id"), format!("key id `{id}` is listed twice"));
             }
+            let path = k.file.as_deref().map(|f| c.path(f));
             let pem = match (k.file, k.encoded_key) {
                 (Some(file), None) => match std::fs::read_to_string(c.path(&file)) {
                     Ok(pem) => pem,
@@ -71,7 +72,11 @@ pub(super) fn key_groups(c: &mut Checker, raw: Vec<RawKeyGroup>) -> Vec<KeyGroup
             };
             let key_at = at.clone();
             match parse_public_key(&pem) {
-                Ok(key) if key.size() * 8 == 2048 => public_keys.push(PublicKey { id, key }),
+                Ok(key) if key.size() * 8 == 2048 => public_keys.push(PublicKey {
+                    id,
+                    key,
+                    file: path,
+                }),
                 Ok(key) => c.error(
                     &key_at,
                     format!(

@@ -179,12 +179,21 @@ impl Reloader {
     }
 }
 
-/// Files a config reads besides itself: function code, KeyValueStore data, wasm components.
+/// Files a config reads besides itself: function code, KeyValueStore data, wasm components, public
+/// keys.
 fn referenced_files(config: &Config) -> Vec<PathBuf> {
     let mut files = Vec::new();
     files.extend(config.functions.iter().map(|f| f.code.clone()));
     files.extend(config.key_value_stores.iter().map(|s| s.file.clone()));
     files.extend(config.edge_functions.iter().map(|f| f.component.clone()));
+    // Key groups' public keys (signed URLs and cookies).
+    for d in &config.distributions {
+        for b in &d.cache_behaviors {
+            for g in &b.trusted_key_groups {
+                files.extend(g.public_keys.iter().filter_map(|k| k.file.clone()));
+            }
+        }
+    }
     files
 }
 
