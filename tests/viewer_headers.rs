@@ -303,3 +303,39 @@ async fn a_cache_policy_keying_on_the_country_caches_per_country() {
         "FR"
     );
 }
+
+#[tokio::test]
+async fn a_geo_blocked_request_is_logged_as_client_geo_blocked() {
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .server("access_log = \"access.log\"\naccess_log_format = \"json\"\n")
+        .distribution(
+            "geo_restriction = { restriction_type = \"blacklist\", locations = [\"FR\"] }",
+        )
+        .origin("app", &origin)
+        .default_behavior("app", "")
+        .tail("[viewer]\ncountry_override_header = true\n")
+        .start()
+        .await;
+    let res = lf
+        .request("GET", "/")
+        .header("x-localfront-viewer-country", "FR")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let path = lf.dir.path().join("access.log");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let line = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.starts_with('{')) {
+            break line.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no access log line");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(entry["sc-status"], "403");
+    assert_eq!(entry["x-edge-result-type"], "Error");
+    assert_eq!(entry["x-edge-detailed-result-type"], "ClientGeoBlocked");
+}

@@ -97,6 +97,8 @@ pub struct RequestContext {
     pub primary_distribution: Option<usize>,
     /// The continuous deployment session cookie to set on the response.
     pub staging_cookie: Option<String>,
+    /// A stage's precise name for the result (`x-edge-detailed-result-type`), e.g. `ClientGeoBlocked`.
+    pub detailed_result: Option<&'static str>,
     /// Where the viewer is (`[viewer]`), once routed; `None` when unknown.
     pub viewer_location: Option<localfront_config::ViewerLocation>,
     /// When the current origin fetch started (for `OriginLatency`).
@@ -166,6 +168,7 @@ impl RequestContext {
             exchange: Exchange::Plain,
             started: Instant::now(),
             viewer_location: None,
+            detailed_result: None,
             primary_distribution: None,
             staging_cookie: None,
             origin_started: None,

@@ -66,14 +66,15 @@ pub fn locate(
         .cloned()
 }
 
-/// CloudFront's 403 when the distribution's geo restriction refuses the viewer's country. Unknown
-/// locations are served (spec/distribution.md §13).
-pub fn geo_check(ctx: &RequestContext) -> Result<(), Generated> {
+/// CloudFront's 403 when the distribution's geo restriction refuses the viewer's country, logged
+/// as `ClientGeoBlocked`. Unknown locations are served (spec/distribution.md §13).
+pub fn geo_check(ctx: &mut RequestContext) -> Result<(), Generated> {
     let Some(d) = ctx.distribution() else {
         return Ok(());
     };
     let country = ctx.viewer_location.as_ref().map(|l| l.country.as_str());
     if !ctx.internal && d.geo_restriction.blocks(country) {
+        ctx.detailed_result = Some("ClientGeoBlocked");
         return Err(cloudfront_error(ErrorKind::GeoBlocked, &ctx.request_id));
     }
     Ok(())
