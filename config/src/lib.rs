@@ -4,15 +4,24 @@
 //! keys rejected); `validate` converts raw documents into the model, collecting every error in one
 //! pass. Shape and limits follow CloudFront's `DistributionConfig` (spec/distribution.md).
 
+pub mod continuous_deployment;
 mod error;
 pub mod model;
 pub mod policies;
+pub mod private_content;
 mod raw;
+mod raw_policies;
 mod raw_selection;
+pub mod response_headers;
 mod schema;
 pub mod toml;
 mod validate;
+pub mod viewer;
 
+pub use continuous_deployment::*;
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use policies::*;
+pub use private_content::*;
+pub use response_headers::*;
+pub use viewer::*;

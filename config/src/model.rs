@@ -8,7 +8,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::continuous_deployment::ContinuousDeploymentPolicy;
 use crate::policies::{CachePolicy, OriginRequestPolicy};
+use crate::private_content::KeyGroup;
+use crate::response_headers::ResponseHeadersPolicy;
+use crate::viewer::{GeoRestriction, ViewerSettings};
 
 /// A whole, validated localfront configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +27,8 @@ pub struct Config {
     pub key_value_stores: Vec<KeyValueStoreConfig>,
     /// Lambda@Edge handlers (WebAssembly components), by name.
     pub edge_functions: Vec<EdgeFunctionConfig>,
+    /// Where viewers are (`[viewer]`): geo restriction and the `CloudFront-Viewer-*` headers.
+    pub viewer: ViewerSettings,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler.
@@ -168,6 +174,12 @@ pub struct Distribution {
     pub aliases: Vec<String>,
     /// Object served for `/` only (spec/distribution.md §2).
     pub default_root_object: Option<String>,
+    /// Countries served or refused (spec/distribution.md §13).
+    pub geo_restriction: GeoRestriction,
+    /// A staging distribution: served only through its primary's continuous deployment policy.
+    pub staging: bool,
+    /// Routes part of this distribution's traffic to a staging distribution.
+    pub continuous_deployment_policy: Option<ContinuousDeploymentPolicy>,
     /// Origins by id.
     pub origins: Vec<Origin>,
     /// Origin groups (primary + secondary) by id.
@@ -334,6 +346,11 @@ pub struct CacheBehavior {
     pub cache_policy: CachePolicy,
     /// What is forwarded beyond the key; `None` forwards the key values only.
     pub origin_request_policy: Option<OriginRequestPolicy>,
+    /// Headers added to and removed from the response to the viewer (spec/distribution.md §8).
+    pub response_headers_policy: Option<ResponseHeadersPolicy>,
+    /// Key groups whose signatures are accepted; non-empty: only signed URLs or cookies are served
+    /// (spec/distribution.md §12).
+    pub trusted_key_groups: Vec<KeyGroup>,
     /// Compress objects at the edge (spec/distribution.md §10).
     pub compress: bool,
     /// CloudFront Functions on viewer events.

@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::raw_policies::{
+    RawContinuousDeploymentPolicy, RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy,
+    RawViewer,
+};
 use crate::raw_selection::RawSelection;
 
 /// The whole file.
@@ -20,6 +24,11 @@ pub struct RawConfig {
     pub cache_policies: Vec<RawCachePolicy>,
     #[serde(default)]
     pub origin_request_policies: Vec<RawOriginRequestPolicy>,
+    #[serde(default)]
+    pub response_headers_policies: Vec<RawResponseHeadersPolicy>,
+    #[serde(default)]
+    pub key_groups: Vec<RawKeyGroup>,
+    pub viewer: Option<RawViewer>,
     #[serde(default)]
     pub functions: Vec<RawFunction>,
     #[serde(default)]
@@ -126,6 +135,9 @@ pub struct RawDistribution {
     #[serde(default)]
     pub aliases: Vec<String>,
     pub default_root_object: Option<String>,
+    pub geo_restriction: Option<RawGeoRestriction>,
+    pub staging: Option<bool>,
+    pub continuous_deployment_policy: Option<RawContinuousDeploymentPolicy>,
     #[serde(default)]
     pub origins: Vec<RawOrigin>,
     #[serde(default)]
@@ -187,6 +199,8 @@ pub struct RawCacheBehavior {
     pub cached_methods: Option<Vec<String>>,
     pub cache_policy: Option<String>,
     pub origin_request_policy: Option<String>,
+    pub response_headers_policy: Option<String>,
+    pub trusted_key_groups: Option<Vec<String>>,
     pub compress: Option<bool>,
     pub function_associations: Option<RawFunctionAssociations>,
     pub lambda_associations: Option<RawLambdaAssociations>,

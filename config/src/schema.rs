@@ -7,6 +7,7 @@
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use crate::raw::*;
+use crate::raw_policies::*;
 
 /// The keys accepted by the table at `table_path` (key names only, array indices dropped, e.g.
 /// `["distributions", "origins"]`); `None` for free-form tables like `custom_headers`.
@@ -33,6 +34,40 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
             fields_of::<RawFunctionAssociations>()
         }
         ["origin_request_policies"] => fields_of::<RawOriginRequestPolicy>(),
+        ["response_headers_policies"] => fields_of::<RawResponseHeadersPolicy>(),
+        ["key_groups"] => fields_of::<RawKeyGroup>(),
+        ["viewer"] => fields_of::<RawViewer>(),
+        ["viewer", "locations"] => fields_of::<RawViewerLocation>(),
+        ["distributions", "geo_restriction"] => fields_of::<RawGeoRestriction>(),
+        ["distributions", "continuous_deployment_policy"] => {
+            fields_of::<RawContinuousDeploymentPolicy>()
+        }
+        ["distributions", "continuous_deployment_policy", "single_weight"] => {
+            fields_of::<RawSingleWeight>()
+        }
+        ["distributions", "continuous_deployment_policy", "single_weight", "session_stickiness"] => {
+            fields_of::<RawSessionStickiness>()
+        }
+        ["distributions", "continuous_deployment_policy", "single_header"] => {
+            fields_of::<RawSingleHeader>()
+        }
+        ["key_groups", "public_keys"] => fields_of::<RawPublicKey>(),
+        ["response_headers_policies", "cors"] => fields_of::<RawCors>(),
+        ["response_headers_policies", "security_headers"] => fields_of::<RawSecurityHeaders>(),
+        ["response_headers_policies", "security_headers", "strict_transport_security"] => {
+            fields_of::<RawStrictTransportSecurity>()
+        }
+        ["response_headers_policies", "security_headers", "content_security_policy" | "frame_options" | "referrer_policy"] => {
+            fields_of::<RawValueHeader>()
+        }
+        ["response_headers_policies", "security_headers", "content_type_options"] => {
+            fields_of::<RawOverrideOnly>()
+        }
+        ["response_headers_policies", "security_headers", "xss_protection"] => {
+            fields_of::<RawXssProtection>()
+        }
+        ["response_headers_policies", "custom_headers"] => fields_of::<RawCustomHeader>(),
+        ["response_headers_policies", "server_timing"] => fields_of::<RawServerTiming>(),
         _ => return None,
     })
 }

@@ -92,6 +92,15 @@ pub struct RequestContext {
     pub exchange: Exchange,
     /// When the request arrived.
     pub started: Instant,
+    /// When a staging distribution serves the request (`distribution`), the primary the viewer
+    /// addressed (continuous deployment).
+    pub primary_distribution: Option<usize>,
+    /// The continuous deployment session cookie to set on the response.
+    pub staging_cookie: Option<String>,
+    /// A stage's precise name for the result (`x-edge-detailed-result-type`), e.g. `ClientGeoBlocked`.
+    pub detailed_result: Option<&'static str>,
+    /// Where the viewer is (`[viewer]`), once routed; `None` when unknown.
+    pub viewer_location: Option<localfront_config::ViewerLocation>,
     /// When the current origin fetch started (for `OriginLatency`).
     pub origin_started: Option<Instant>,
     /// From arrival to the response header going out (`time-to-first-byte`).
@@ -158,6 +167,10 @@ impl RequestContext {
             error_page_sent: false,
             exchange: Exchange::Plain,
             started: Instant::now(),
+            viewer_location: None,
+            detailed_result: None,
+            primary_distribution: None,
+            staging_cookie: None,
             origin_started: None,
             first_byte: None,
             trace: None,

@@ -6,6 +6,9 @@
 //! | CloudFront step                         | pingora phase                         | stage                     |
 //! |-----------------------------------------|---------------------------------------|---------------------------|
 //! | route, protocol policy, allowed methods | `request_filter`                      | `route`                   |
+//! | continuous deployment (staging)         | `request_filter`                      | `continuous_deployment`   |
+//! | geo restriction, CloudFront-* headers   | `request_filter`, after routing       | `viewer_headers`          |
+//! | signed URL or cookies                   | `request_filter`, after routing       | `private_content`         |
 //! | viewer-request function or handler      | `request_filter`, after routing       | `edge_code`               |
 //! | cache lookup, key, coalescing           | `request_cache_filter`, `cache_key_callback` | `cache`            |
 //! | cache store decision, TTL               | `response_cache_filter`               | `cache`                   |
@@ -14,6 +17,7 @@
 //! | failover, origin-response handler       | `upstream_response_filter`            | `origin_response`, `edge_code` |
 //! | edge compression (before the store)     | `upstream_response_filter`, `upstream_response_body_filter` | `compress` |
 //! | custom error response                   | `upstream_response_filter`, `fail_to_proxy` | `errors`            |
+//! | response headers policy                 | `response_filter`, `fail_to_proxy`    | `response_headers`        |
 //! | viewer-response function or handler     | `response_filter`                     | `edge_code`               |
 //! | CloudFront headers, X-Cache             | `response_filter`                     | `viewer_response`, `cache` |
 //! | CloudFront error pages                  | `fail_to_proxy`                       | `errors`                  |
@@ -42,8 +46,8 @@ use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTER
 use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, edge_code, observe, origin_request, origin_response, viewer_response,
-    Generated,
+    cache, compress, continuous_deployment, edge_code, observe, origin_request, origin_response,
+    private_content, response_headers, viewer_headers, viewer_response, Generated,
 };
 use crate::trace::{self, TRACE_HEADER};
 
@@ -53,6 +57,17 @@ fn viewer_ip(session: &Session) -> Option<std::net::IpAddr> {
         .client_addr()
         .and_then(|a| a.as_inet())
         .map(|a| a.ip())
+}
+
+/// The viewer's connection, for the `CloudFront-Viewer-Address` and `-TLS` headers.
+fn viewer_connection(session: &Session) -> viewer_headers::Connection {
+    let digest = session.digest();
+    viewer_headers::Connection {
+        addr: session.client_addr().and_then(|a| a.as_inet()).copied(),
+        tls: digest
+            .and_then(|d| d.ssl_digest.as_ref())
+            .map(|t| (t.version.to_string(), t.cipher.to_string())),
+    }
 }
 
 /// Applies an edge function's response outcome: changes already made in place stand; a new body,
@@ -246,8 +261,16 @@ impl ProxyHttp for Edge {
                 request_id: &ctx.request_id,
                 raw_head_with_te: raw_head.as_deref(),
             };
-            match route::route(&ctx.snapshot, &viewer) {
-                Ok(route) => route,
+            // A primary's continuous deployment policy may hand the request to its staging
+            // distribution.
+            let routed = route::route(&ctx.snapshot, &viewer)
+                .and_then(|r| continuous_deployment::select(&ctx.snapshot, r, &viewer));
+            match routed {
+                Ok(deployment) => {
+                    ctx.primary_distribution = deployment.primary;
+                    ctx.staging_cookie = deployment.set_cookie;
+                    deployment.route
+                }
                 Err(generated) => {
                     let (status, x_cache) = (generated.status, generated.x_cache);
                     // A malformed or oversized request: nothing after it on this connection is
@@ -285,8 +308,19 @@ impl ProxyHttp for Edge {
             session.set_read_timeout(Some(idle));
         }
 
-        // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         let viewer_ip = viewer_ip(session);
+        // Geo restriction, then signed URLs and cookies: before any function runs.
+        let viewer = &ctx.snapshot.config.viewer;
+        ctx.viewer_location = viewer_headers::locate(viewer, viewer_ip, session.req_header_mut());
+        let checks = viewer_headers::geo_check(ctx)
+            .and_then(|()| private_content::check(ctx, session.req_header(), viewer_ip));
+        if let Err(refusal) = checks {
+            self.answer_early(session, ctx, refusal).await?;
+            return Ok(true);
+        }
+        let connection = viewer_connection(session);
+        viewer_headers::add_request_headers(ctx, session.req_header_mut(), &connection)?;
+        // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
         if let Err(answer) =
             edge_code::viewer_request(ctx, session.req_header_mut(), viewer_ip).await
         {
@@ -573,6 +607,7 @@ impl ProxyHttp for Edge {
                 *resp = page;
                 ctx.error_page_body = Some(body);
                 ctx.x_cache = XCache::Error;
+                response_headers::apply(ctx, session.req_header(), resp)?;
                 return viewer_response::add_cloudfront_headers(
                     resp,
                     ctx,
@@ -580,6 +615,7 @@ impl ProxyHttp for Edge {
                 );
             }
         }
+        response_headers::apply(ctx, session.req_header(), resp)?;
         // viewer-response: a CloudFront Function or Lambda@Edge handler.
         let req = session.req_header().clone();
         let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
@@ -637,17 +673,26 @@ impl ProxyHttp for Edge {
             None => self.custom_error_page(ctx, status).await,
         };
         let sent = match page {
-            Some((header, body)) => {
+            Some((mut header, body)) => {
                 // A custom error page reports an error; a viewer-response function's result keeps
-                // the X-Cache of the response it changed (or of its own failure).
+                // the X-Cache of the response it changed (or of its own failure) and already had
+                // the response headers policy applied.
                 if !ctx.function_replaced_response {
                     ctx.x_cache = XCache::Error;
+                    let _ = response_headers::apply(ctx, session.req_header(), &mut header);
                 }
                 self.send(session, ctx, header, body).await
             }
             None => {
                 let generated = cloudfront_error(ErrorKind::Status(status), &ctx.request_id);
-                self.respond(session, ctx, generated).await
+                ctx.x_cache = generated.x_cache;
+                match viewer_response::generated_header(&generated) {
+                    Ok(mut header) => {
+                        let _ = response_headers::apply(ctx, session.req_header(), &mut header);
+                        self.send(session, ctx, header, generated.body).await
+                    }
+                    Err(e) => Err(e),
+                }
             }
         };
         if let Err(err) = sent {

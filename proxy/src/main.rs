@@ -19,6 +19,8 @@ mod recent;
 mod reload;
 mod replay;
 mod server;
+mod sign;
+mod signed_policy;
 mod snapshot;
 mod stages;
 mod test_function;
@@ -118,6 +120,18 @@ enum Command {
         #[arg(long, default_value_t = 128)]
         memory_mb: u64,
     },
+    /// Promote a staging distribution: copy its configuration over its primary's in a running
+    /// localfront (through its admin API and the hot-reload path).
+    Promote {
+        /// The staging distribution's id.
+        staging: String,
+        /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
+        #[arg(long)]
+        admin: Option<std::net::SocketAddr>,
+        /// The config whose `admin_listen` to use (default: ./localfront.toml if present).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Reload the config of a running localfront (through its admin API).
     Reload {
         /// The admin listener (default: the config's `admin_listen`, else 127.0.0.1:9180).
@@ -145,6 +159,21 @@ enum Command {
     /// Replay CloudFront standard access logs against a running localfront and report per
     /// function; or, with --generate, write a synthetic log.
     Replay(Box<replay::Args>),
+    /// Print a signed URL (canned policy, or custom with --resource/--not-before/--ip-address/--policy).
+    SignUrl {
+        /// The URL as viewers will request it, e.g. `http://localhost:8080/private/a.jpg`.
+        url: String,
+        #[command(flatten)]
+        signing: sign::SigningArgs,
+    },
+    /// Print signed cookies (`CloudFront-Expires` or `-Policy`, `-Signature`, `-Key-Pair-Id`), one per line.
+    SignCookies {
+        /// The URL for a canned policy (or the resource of a custom one).
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        signing: sign::SigningArgs,
+    },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -213,6 +242,19 @@ fn main() -> ExitCode {
             };
             report("kvs", answer)
         }
+        Command::Promote {
+            staging,
+            admin,
+            config,
+        } => report(
+            "promote",
+            admin_client::call(
+                admin_addr(admin, config),
+                "POST",
+                &format!("/distributions/{staging}/promote"),
+                None,
+            ),
+        ),
         Command::Reload { admin, config } => report(
             "reload",
             admin_client::call(admin_addr(admin, config), "POST", "/reload", None),
@@ -270,6 +312,10 @@ fn main() -> ExitCode {
             "test-function",
             test_function::run(&function, &event, kvs.as_deref(), &stage, &runtime),
         ),
+        Command::SignUrl { url, signing } => report("sign-url", sign::sign_url(&url, &signing)),
+        Command::SignCookies { url, signing } => {
+            report("sign-cookies", sign::sign_cookies(url.as_deref(), &signing))
+        }
         Command::Serve {
             config,
             no_cache,

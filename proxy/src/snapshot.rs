@@ -87,12 +87,16 @@ impl Snapshot {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                hosts.insert(d.domain_name.to_ascii_lowercase(), i);
-                for alias in &d.aliases {
-                    hosts.insert(alias.to_ascii_lowercase(), i);
-                }
-                if d.aliases.is_empty() && default_distribution.is_none() {
-                    default_distribution = Some(i);
+                // A staging distribution is reached only through its primary's continuous
+                // deployment policy, never by host.
+                if !d.staging {
+                    hosts.insert(d.domain_name.to_ascii_lowercase(), i);
+                    for alias in &d.aliases {
+                        hosts.insert(alias.to_ascii_lowercase(), i);
+                    }
+                    if d.aliases.is_empty() && default_distribution.is_none() {
+                        default_distribution = Some(i);
+                    }
                 }
                 DistributionView::new(d, i, socket_dir, generation)
             })

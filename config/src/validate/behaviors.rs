@@ -23,6 +23,8 @@ pub(super) struct Targets<'a> {
     pub origins: &'a [Origin],
     pub groups: &'a [OriginGroup],
     pub catalog: &'a Catalog,
+    pub response_headers: &'a super::response_headers::ResponseHeadersCatalog,
+    pub key_groups: &'a [crate::private_content::KeyGroup],
     pub functions: &'a [crate::model::FunctionConfig],
     pub edge_functions: &'a [crate::model::EdgeFunctionConfig],
 }
@@ -120,6 +122,17 @@ fn behavior(
             .origin_request_policy(c, &name, &at.key("origin_request_policy"))
     });
     let grpc = grpc(c, b.grpc, allowed_methods, &target_origin_id, targets, at);
+    let response_headers_policy = b.response_headers_policy.and_then(|name| {
+        targets
+            .response_headers
+            .get(c, &name, &at.key("response_headers_policy"))
+    });
+    let trusted_key_groups = super::private_content::trusted(
+        c,
+        b.trusted_key_groups,
+        targets.key_groups,
+        &at.key("trusted_key_groups"),
+    );
     let function_associations = super::functions::associations(
         c,
         b.function_associations,
@@ -134,6 +147,8 @@ fn behavior(
         cached_methods,
         cache_policy,
         origin_request_policy,
+        response_headers_policy,
+        trusted_key_groups,
         compress: b.compress.unwrap_or(false),
         lambda_associations: super::functions::lambda_associations(
             c,

@@ -2,10 +2,14 @@
 //! problem in one pass (a user fixes a config once, not once per error).
 
 mod behaviors;
+mod continuous_deployment;
 mod functions;
 mod origins;
 mod policies;
+mod private_content;
+mod response_headers;
 mod server;
+mod viewer;
 
 use std::path::Path;
 
@@ -23,6 +27,9 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let root = KeyPath::default();
     let server = server::convert(&mut c, raw.server.unwrap_or_default(), &root.key("server"));
     let catalog = policies::catalog(&mut c, raw.cache_policies, raw.origin_request_policies);
+    let response_headers = response_headers::catalog(&mut c, raw.response_headers_policies);
+    let key_groups = private_content::key_groups(&mut c, raw.key_groups);
+    let viewer = viewer::settings(&mut c, raw.viewer);
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
@@ -38,10 +45,12 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .enumerate()
         .map(|(i, d)| {
             let at = root.key("distributions").index(i);
-            distribution(&mut c, d, &catalog, (&functions, &edge_functions), &at)
+            let catalogs = (&catalog, &response_headers, key_groups.as_slice());
+            distribution(&mut c, d, catalogs, (&functions, &edge_functions), &at)
         })
         .collect();
     check_hosts(&mut c, &distributions);
+    continuous_deployment::check_links(&mut c, &distributions);
     if c.issues.is_empty() {
         Ok(Config {
             server,
@@ -49,6 +58,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             functions,
             key_value_stores,
             edge_functions,
+            viewer,
         })
     } else {
         Err(c.issues)
@@ -58,7 +68,11 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
 fn distribution(
     c: &mut Checker,
     d: RawDistribution,
-    catalog: &policies::Catalog,
+    (catalog, response_headers, key_groups): (
+        &policies::Catalog,
+        &response_headers::ResponseHeadersCatalog,
+        &[crate::private_content::KeyGroup],
+    ),
     (functions, edge_functions): (
         &[crate::model::FunctionConfig],
         &[crate::model::EdgeFunctionConfig],
@@ -90,6 +104,8 @@ fn distribution(
             origins: &origins,
             groups: &origin_groups,
             catalog,
+            response_headers,
+            key_groups,
             functions,
             edge_functions,
         },
@@ -100,9 +116,18 @@ fn distribution(
         d.custom_error_responses,
         &at.key("custom_error_responses"),
     );
+    let geo_restriction = viewer::geo_restriction(c, d.geo_restriction, &at.key("geo_restriction"));
+    let continuous_deployment_policy = continuous_deployment::policy(
+        c,
+        d.continuous_deployment_policy,
+        &at.key("continuous_deployment_policy"),
+    );
     Distribution {
         id,
         domain_name,
+        geo_restriction,
+        staging: d.staging.unwrap_or(false),
+        continuous_deployment_policy,
         aliases: d.aliases,
         default_root_object: d.default_root_object,
         origins,
@@ -149,7 +174,8 @@ fn check_hosts(c: &mut Checker, distributions: &[Distribution]) {
             }
             hosts.push(name);
         }
-        if d.aliases.is_empty() {
+        // A staging distribution is reached through its primary, never by host.
+        if d.aliases.is_empty() && !d.staging {
             if default_seen {
                 c.error_hint(
                     &at,

@@ -3,7 +3,8 @@
 //! `GET /events` (server-sent events: `reload`, `reload_failed`), `GET /metrics` (Prometheus),
 //! `GET /logs[?function=NAME][&follow=1]` (function logs), `GET /trace/{id}` (a traced request's
 //! story),
-//! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations` and
+//! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations`,
+//! `POST /distributions/{staging id}/promote` (continuous deployment) and
 //! `/kvs/{name}[/keys/{key}]`.
 //!
 //! A hyper server rather than a pingora app: `/events` streams, which pingora's `ServeHttp`
@@ -85,16 +86,11 @@ impl AdminApi {
             ("GET", ["status"]) => json(200, &self.live.status()),
             ("POST", ["reload"]) => {
                 let outcome = self.reloader.reload("admin").await;
-                let status = if outcome.errors.is_empty() { 200 } else { 400 };
-                json(
-                    status,
-                    &serde_json::json!({
-                        "result": if outcome.errors.is_empty() { "success" } else { "failure" },
-                        "generation": outcome.generation,
-                        "errors": outcome.errors,
-                        "restart_required": outcome.restart_required,
-                    }),
-                )
+                reload_answer(&outcome)
+            }
+            ("POST", ["distributions", id, "promote"]) => {
+                let outcome = self.reloader.promote(id).await;
+                reload_answer(&outcome)
             }
             ("GET", ["events"]) => self.events(),
             ("GET", ["logs"]) => logs::follow(req.uri().query()),
@@ -131,7 +127,9 @@ impl AdminApi {
                 invalidations::create(&self.live.current(), &self.cache, &id, &body)
             }
             (_, ["healthz" | "status" | "reload" | "events" | "logs" | "metrics" | "cache"])
-            | (_, ["distributions", _, "invalidations"]) => text(405, "method not allowed\n"),
+            | (_, ["distributions", _, "invalidations" | "promote"]) => {
+                text(405, "method not allowed\n")
+            }
             _ => text(404, "not found\n"),
         }
     }
@@ -225,4 +223,19 @@ fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Response<Body> {
         .header(http::header::CONTENT_LENGTH, body.len())
         .body(Full::new(Bytes::from(body)).boxed())
         .unwrap_or_default()
+}
+
+/// The answer to `POST /reload` and `POST /distributions/{id}/promote`: 200 when the new generation
+/// serves, 400 with the errors when the old one keeps serving.
+fn reload_answer(outcome: &crate::live::ReloadOutcome) -> Response<Body> {
+    let status = if outcome.errors.is_empty() { 200 } else { 400 };
+    json(
+        status,
+        &serde_json::json!({
+            "result": if outcome.errors.is_empty() { "success" } else { "failure" },
+            "generation": outcome.generation,
+            "errors": outcome.errors,
+            "restart_required": outcome.restart_required,
+        }),
+    )
 }

@@ -6,6 +6,7 @@
 //! admin listener. Reloads run one at a time. Listeners, TLS and cache sizes (`[server]`) are fixed
 //! at start: a change there is reported as needing a restart, and the rest of the config applies.
 
+mod promote;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -83,15 +84,36 @@ impl Reloader {
     /// Loads the config again and swaps it in; on any error the old generation keeps serving.
     /// Returns the outcome (also recorded in `/status` and the metrics).
     pub async fn reload(&self, trigger: &str) -> ReloadOutcome {
+        let source = self.source.clone();
+        self.replace(trigger, move |_| source.load()).await
+    }
+
+    /// Promotes staging distribution `staging_id` onto its primary in the running config
+    /// (`reload/promote.rs`), through the same path as a reload. The config file is not changed:
+    /// a later reload from it serves what it says again.
+    pub async fn promote(&self, staging_id: &str) -> ReloadOutcome {
+        let id = staging_id.to_owned();
+        self.replace("promote", move |current| {
+            promote::promoted(current.config.clone(), &id)
+        })
+        .await
+    }
+
+    /// Builds a new generation from the config `next` makes (given the current generation) and
+    /// swaps it in; on any error the old generation keeps serving.
+    async fn replace(
+        &self,
+        trigger: &str,
+        next: impl FnOnce(&Snapshot) -> Result<Config, String> + Send + 'static,
+    ) -> ReloadOutcome {
         let _one_at_a_time = self.running.lock().await;
         let current = self.live.current();
         let generation = current.generation + 1;
-        let source = self.source.clone();
         let socket_dir = self.socket_dir.clone();
         let previous = current.clone();
         // Compiling functions and components is CPU work: off the async workers.
         let built = tokio::task::spawn_blocking(move || {
-            let config = source.load().map_err(|e| vec![e])?;
+            let config = next(&previous).map_err(|e| vec![e])?;
             let restart = restart_required(&previous.config.server, &config.server);
             Snapshot::build(config, &socket_dir, generation, Some(&previous))
                 .map(|(snapshot, bound)| (snapshot, bound, restart))
@@ -157,12 +179,21 @@ impl Reloader {
     }
 }
 
-/// Files a config reads besides itself: function code, KeyValueStore data, wasm components.
+/// Files a config reads besides itself: function code, KeyValueStore data, wasm components, public
+/// keys.
 fn referenced_files(config: &Config) -> Vec<PathBuf> {
     let mut files = Vec::new();
     files.extend(config.functions.iter().map(|f| f.code.clone()));
     files.extend(config.key_value_stores.iter().map(|s| s.file.clone()));
     files.extend(config.edge_functions.iter().map(|f| f.component.clone()));
+    // Key groups' public keys (signed URLs and cookies).
+    for d in &config.distributions {
+        for b in &d.cache_behaviors {
+            for g in &b.trusted_key_groups {
+                files.extend(g.public_keys.iter().filter_map(|k| k.file.clone()));
+            }
+        }
+    }
     files
 }
 

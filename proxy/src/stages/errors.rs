@@ -30,6 +30,8 @@ pub enum ErrorKind {
     HttpsRequired,
     /// The method is not in the behavior's allowed methods.
     MethodNotAllowed,
+    /// The distribution's geo restriction refuses the viewer's country.
+    GeoBlocked,
     /// Any other status CloudFront generates (origin failures: 502, 504).
     Status(u16),
     /// A CloudFront Function failed (502 invalid output, 503 exception, limit or throttle).
@@ -44,6 +46,8 @@ pub fn cloudfront_error(kind: ErrorKind, request_id: &str) -> Generated {
         ErrorKind::UnknownHost => (403, "Bad request.\nWe can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner."),
         // The 403 code is unconfirmed (spec/distribution.md §9); the wording is localfront's.
         ErrorKind::HttpsRequired => (403, "Bad request.\nThis distribution only accepts HTTPS requests."),
+        // Observed wording (spec/distribution.md §13 names the 403 and `ClientGeoBlocked`).
+        ErrorKind::GeoBlocked => (403, "The Amazon CloudFront distribution is configured to block access from your country."),
         ErrorKind::MethodNotAllowed => (403, "This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests."),
         // The 503 wording is observed (spec/cloudfront-functions.md §9).
         ErrorKind::Function(s) => (s, "The CloudFront function associated with the CloudFront distribution is invalid or could not run."),

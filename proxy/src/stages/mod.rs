@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod compress;
+pub mod continuous_deployment;
 pub mod edge_code;
 pub mod errors;
 pub mod exchange;
@@ -12,7 +13,10 @@ pub mod lambdas;
 pub mod observe;
 pub mod origin_request;
 pub mod origin_response;
+pub mod private_content;
+pub mod response_headers;
 pub mod route;
+pub mod viewer_headers;
 pub mod viewer_response;
 pub mod viewer_values;
 

@@ -237,6 +237,9 @@ fn detailed_result(
             return name;
         }
     }
+    if let Some(name) = ctx.detailed_result {
+        return name;
+    }
     match ctx.x_cache {
         XCache::Named(name) => name.strip_suffix(" from cloudfront").unwrap_or(name),
         _ => result,

@@ -194,12 +194,14 @@ pub fn rewrite(
     for name in names {
         let n = name.as_str();
         let value = req.headers.get(&name).map_or(&b""[..], |v| v.as_bytes());
+        // `CloudFront-*` headers left on the request are the ones the policies asked for
+        // (stages/viewer_headers.rs dropped the viewer's own).
         let keep = ALWAYS_FORWARDED.contains(&n)
             || ctx.origin_request_headers.contains(&name)
             || exchange.forwards(n, value)
+            || n.starts_with("cloudfront-")
             || (!NEVER_FORWARDED.contains(&n)
                 && !n.starts_with("x-edge-")
-                && !n.starts_with("cloudfront-")
                 && !matches!(n, "cookie" | "accept-encoding" | "x-amz-cf-id")
                 && header_forwarded(n));
         if !keep {
@@ -220,9 +222,6 @@ pub fn rewrite(
         )?;
     } else if !header_forwarded("accept-encoding") {
         req.remove_header(&http::header::ACCEPT_ENCODING);
-    }
-    if let Some(HeaderForwarding::AllViewerAndCloudFront(extra)) = orp.map(|p| &p.headers) {
-        add_cloudfront_headers(req, extra, ctx, viewer_ip)?;
     }
 
     // Host = the origin's domain name unless the viewer's is forwarded, by a policy or the
@@ -300,36 +299,6 @@ fn viewer_authority(req: &RequestHeader) -> Option<String> {
         Some(h) => h.to_str().ok().map(str::to_owned),
         None => req.uri.authority().map(|a| a.to_string()),
     }
-}
-
-/// The CloudFront headers an `all_viewer_and_whitelist_cloudfront` policy asks for, where localfront
-/// knows their value; the geolocation and device headers come with viewer-header configuration.
-fn add_cloudfront_headers(
-    req: &mut RequestHeader,
-    names: &[String],
-    ctx: &RequestContext,
-    viewer_ip: Option<IpAddr>,
-) -> Result<()> {
-    for name in names {
-        let value = match name.as_str() {
-            "cloudfront-forwarded-proto" => Some(if ctx.viewer_https {
-                "https".to_owned()
-            } else {
-                "http".to_owned()
-            }),
-            "cloudfront-viewer-address" => viewer_ip.map(|ip| ip.to_string()),
-            "cloudfront-viewer-http-version" => Some(match req.version {
-                http::Version::HTTP_2 => "2.0".to_owned(),
-                http::Version::HTTP_10 => "1.0".to_owned(),
-                _ => "1.1".to_owned(),
-            }),
-            _ => None,
-        };
-        if let Some(v) = value {
-            req.insert_header(name.clone(), v)?;
-        }
-    }
-    Ok(())
 }
 
 /// After a failed connection: retry the same origin while attempts remain, then fail over to the

@@ -86,11 +86,20 @@ fn has_content_length(head: &[u8]) -> bool {
 /// Routes a viewer request, or answers it (redirect, 403) without an origin.
 pub fn route(snapshot: &Snapshot, req: &ViewerRequest) -> Result<Route, Generated> {
     check_framing(req)?;
-    let host = host(req.header);
-    let Some(distribution) = snapshot.distribution_for(host) else {
+    let Some(distribution) = snapshot.distribution_for(host(req.header)) else {
         // No distribution claims this host and none is the default: CloudFront's 403.
         return Err(cloudfront_error(ErrorKind::UnknownHost, req.request_id));
     };
+    route_in(snapshot, distribution, req)
+}
+
+/// Routes a viewer request within `distribution` (a primary's staging distribution, too).
+pub fn route_in(
+    snapshot: &Snapshot,
+    distribution: usize,
+    req: &ViewerRequest,
+) -> Result<Route, Generated> {
+    let host = host(req.header);
     let behavior = match_behavior(snapshot, distribution, req.header.uri.path());
     let cache_behavior = &snapshot.config.distributions[distribution].cache_behaviors[behavior];
 

@@ -34,6 +34,10 @@ pub fn add_cloudfront_headers(
     if ctx.trace.is_some() {
         resp.insert_header(crate::trace::TRACE_ID_HEADER, &ctx.request_id)?;
     }
+    // Continuous deployment's session stickiness (stages/continuous_deployment.rs).
+    if let Some(cookie) = &ctx.staging_cookie {
+        resp.append_header(http::header::SET_COOKIE, cookie)?;
+    }
     Ok(())
 }
 
