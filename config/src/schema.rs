@@ -7,6 +7,7 @@
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use crate::raw::*;
+use crate::raw_apis::*;
 
 /// The keys accepted by the table at `table_path` (key names only, array indices dropped, e.g.
 /// `["distributions", "origins"]`); `None` for free-form tables like `custom_headers`.
@@ -33,6 +34,10 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
             fields_of::<RawFunctionAssociations>()
         }
         ["origin_request_policies"] => fields_of::<RawOriginRequestPolicy>(),
+        ["apis"] => fields_of::<RawApi>(),
+        ["apis", "stages"] => fields_of::<RawStage>(),
+        ["apis", "routes", _] => fields_of::<RawRoute>(),
+        ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
         _ => return None,
     })
 }

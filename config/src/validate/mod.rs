@@ -1,6 +1,7 @@
 //! Raw → model conversion: applies defaults, checks ranges and cross-references, and collects every
 //! problem in one pass (a user fixes a config once, not once per error).
 
+mod apis;
 mod behaviors;
 mod functions;
 mod origins;
@@ -26,6 +27,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
+    let lambda_functions = apis::convert_lambda_functions(&mut c, raw.lambda_functions);
+    let apis = apis::convert_apis(&mut c, raw.apis, &lambda_functions);
     if raw.distributions.is_empty() {
         c.error(
             &root,
@@ -42,6 +45,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         })
         .collect();
     check_hosts(&mut c, &distributions);
+    apis::check_api_origins(&mut c, &distributions, &apis);
     if c.issues.is_empty() {
         Ok(Config {
             server,
@@ -49,6 +53,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             functions,
             key_value_stores,
             edge_functions,
+            apis,
+            lambda_functions,
         })
     } else {
         Err(c.issues)

@@ -3,8 +3,8 @@
 //! `GET /events` (server-sent events: `reload`, `reload_failed`), `GET /metrics` (Prometheus),
 //! `GET /logs[?function=NAME][&follow=1]` (function logs), `GET /trace/{id}` (a traced request's
 //! story),
-//! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations` and
-//! `/kvs/{name}[/keys/{key}]`.
+//! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations`,
+//! `/kvs/{name}[/keys/{key}]` and `GET /lambda-functions` (each Lambda function's counters).
 //!
 //! A hyper server rather than a pingora app: `/events` streams, which pingora's `ServeHttp`
 //! (one whole response) cannot.
@@ -12,6 +12,7 @@
 mod dashboard;
 mod invalidations;
 mod kvs;
+mod lambda_functions;
 mod logs;
 
 use std::convert::Infallible;
@@ -125,12 +126,17 @@ impl AdminApi {
                     "max_bytes": self.cache.eviction.weight_limit(),
                 }),
             ),
+            ("GET", ["lambda-functions"]) => lambda_functions::list(&self.live.current()),
             ("POST", ["distributions", id, "invalidations"]) => {
                 let id = id.to_string();
                 let body = read_body(req).await;
                 invalidations::create(&self.live.current(), &self.cache, &id, &body)
             }
-            (_, ["healthz" | "status" | "reload" | "events" | "logs" | "metrics" | "cache"])
+            (
+                _,
+                ["healthz" | "status" | "reload" | "events" | "logs" | "metrics" | "cache"
+                | "lambda-functions"],
+            )
             | (_, ["distributions", _, "invalidations"]) => text(405, "method not allowed\n"),
             _ => text(404, "not found\n"),
         }
