@@ -304,18 +304,20 @@ impl LambdaFunction {
     /// at start-up; an error names the function and what failed.
     pub async fn prepare(&self) -> Result<(), LambdaError> {
         let inner = &*self.0;
-        if let (Some(source), None) = (&inner.snapshot_source, inner.snapshot.get()) {
+        if inner.snapshot_source.is_some() && inner.snapshot.get().is_none() {
             let started = Instant::now();
-            let env = self.environment(InitType::OnDemand);
-            let (pre, exports) = source
-                .snapshot(&inner.exports, inner.spec.memory_mb, &env, INIT_TIMEOUT)
+            // On a task of its own: a panic in the snapshotting code fails this function's
+            // SnapStart, not the process.
+            let function = self.clone();
+            let made = tokio::spawn(async move { function.make_snapshot().await })
                 .await
-                .map_err(|message| LambdaError::Function {
-                    function: inner.spec.name.clone(),
-                    error_type: "Runtime.InitError".into(),
-                    message: format!("SnapStart snapshot failed: {message}"),
-                    logs: Vec::new(),
-                })?;
+                .unwrap_or_else(|e| Err(format!("the snapshot task failed: {e}")));
+            let (pre, exports) = made.map_err(|message| LambdaError::Function {
+                function: inner.spec.name.clone(),
+                error_type: "Runtime.InitError".into(),
+                message: format!("SnapStart snapshot failed: {message}"),
+                logs: Vec::new(),
+            })?;
             let took = started.elapsed();
             tracing::info!(target: "lambda", function = %inner.spec.name, "SnapStart snapshot ready in {:.2} ms", took.as_secs_f64() * 1000.0);
             let _ = inner.snapshot.set(Snapshot { pre, exports, took });
@@ -328,6 +330,18 @@ impl LambdaFunction {
             inner.warm().push(instance);
         }
         Ok(())
+    }
+
+    async fn make_snapshot(&self) -> Result<(InstancePre<HostState>, Exports), String> {
+        let inner = &*self.0;
+        let source = inner
+            .snapshot_source
+            .as_ref()
+            .ok_or("the function was loaded without snap_start")?;
+        let env = self.environment(InitType::SnapStart);
+        source
+            .snapshot(&inner.exports, inner.spec.memory_mb, &env, INIT_TIMEOUT)
+            .await
     }
 
     /// Invokes the function synchronously on `event` (JSON text), as API Gateway does. With

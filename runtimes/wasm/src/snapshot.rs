@@ -4,12 +4,15 @@
 //! The snapshot is made with `wasmtime-wizer` (the WebAssembly pre-initializer, part of
 //! wasmtime): the component is instrumented so its linear memories and globals can be read,
 //! instantiated with localfront's imports, its `init` export run, and its state written back
-//! into a new component as data segments and global initializers, `init` removed. That
+//! into a new component as data segments and global initializers (`init` is kept but never
+//! called on it). That
 //! component is compiled (and cached) like any other; instantiating it maps the initialized
 //! memory copy-on-write, so a restore costs an instantiation, not an `init`.
 //!
 //! As on AWS, what `init` computed is shared by every environment started from the snapshot:
-//! random seeds drawn in `init` repeat, and host handles (open streams) do not survive it.
+//! random seeds drawn in `init` repeat. Host handles (open streams) cannot survive it: an
+//! `init` that leaves one open (wasi-libc keeps the stdout stream of a log line written in
+//! `init`) is refused with an error, and the function runs without SnapStart.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +47,9 @@ impl SnapshotSource {
         timeout: Duration,
     ) -> Result<(InstancePre<HostState>, Exports), String> {
         let mut wizer = Wizer::new();
-        wizer.init_func("init");
+        // Removing `init` from the core module would leave the component's lifted `init`
+        // dangling: it stays exported, and restored environments never call it.
+        wizer.init_func("init").keep_init_func(true);
         let (cx, instrumented) = wizer
             .instrument_component(&self.bytes)
             .map_err(|e| format!("cannot instrument the component: {e:#}"))?;
@@ -68,6 +73,13 @@ impl SnapshotSource {
                 Err(trap) => return Err(format!("init trapped: {}", trap.root_cause())),
             }
         }
+        // Handles to host resources live in tables outside linear memory: a snapshot would
+        // carry dangling handle numbers (wasi-libc caches its stdout stream on the first
+        // write, so a `println!` in `init` is enough). Refused, rather than failing every
+        // restored environment's first log line.
+        if !store.data().table.is_empty() {
+            return Err("`init` left host handles open (an output stream, e.g. from a log line written in `init`): they cannot be snapshotted; log from `handle` only, or turn snap_start off".into());
+        }
         // Reading the state runs guest code too: a fresh deadline for it.
         arm(&mut store, timeout);
         let snapshot = wizer
@@ -84,7 +96,10 @@ impl SnapshotSource {
             .cache
             .component(&self.engine, &snapshot)
             .map_err(|e| format!("cannot compile the snapshot: {e:#}"))?;
-        let exports = contract_exports(&self.engine, &component)?;
+        let exports = Exports {
+            init: None,
+            ..contract_exports(&self.engine, &component)?
+        };
         let pre = linker::for_component(&self.linker, &component)
             .and_then(|l| l.instantiate_pre(&component))
             .map_err(|e| format!("cannot link the snapshot: {e:#}"))?;
