@@ -587,6 +587,26 @@ async fn function_timeouts_are_500_and_integration_timeouts_504() {
     );
 }
 
+#[tokio::test]
+async fn the_example_orders_function_answers_with_api_gateways_rules() {
+    let lf = api(&format!(
+        "[[apis]]\nname = \"pets\"\n[apis.routes.\"GET /orders/{{id}}\"]\nlambda = \"orders\"\n[[lambda_functions]]\nname = \"orders\"\ncomponent = \"{}\"\nenvironment = {{ CURRENCY = \"USD\" }}\n",
+        component("orders").display()
+    ))
+    .await;
+    // A result without statusCode: 200 with the object as a JSON body.
+    let res = lf.get("/orders/2").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(
+        body_json(res).await,
+        json!({ "id": "2", "total": 20, "currency": "USD" })
+    );
+    let res = lf.get("/orders/9").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.text().await.unwrap(), r#"{"message":"no order 9"}"#);
+}
+
 #[test]
 fn invoke_runs_a_lambda_function_of_the_config() {
     let dir = tempfile::tempdir().unwrap();

@@ -87,7 +87,8 @@ pub struct LambdaStats {
     pub errors: u64,
     /// Invocations that created their environment (init, or a restore from the snapshot).
     pub cold_starts: u64,
-    /// Total `Init Duration` (or `Restore Duration`) of those cold starts.
+    /// Total time spent creating environments (`Init Duration`, `Restore Duration`), the
+    /// provisioned ones included.
     pub init_duration: Duration,
     /// Environments alive (busy or idle), provisioned ones included.
     pub environments: usize,
