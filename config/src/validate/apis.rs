@@ -527,6 +527,14 @@ fn route(
             c.ranged(r.timeout_ms, &at.key("timeout_ms"), 50, 30_000, 30_000) as u64,
         );
     let params_at = at.key("request_parameters");
+    // Request mappings rewrite the request an HTTP backend receives; a Lambda proxy
+    // integration gets the request itself in its event.
+    if matches!(integration, Integration::Lambda { .. }) && !r.request_parameters.is_empty() {
+        c.error(
+            &params_at,
+            "request_parameters apply to HTTP integrations (`uri`), not to Lambda integrations",
+        );
+    }
     let request_parameters = r
         .request_parameters
         .into_iter()
