@@ -660,3 +660,26 @@ fn invoke_runs_a_lambda_function_of_the_config() {
         String::from_utf8_lossy(&out.stderr).contains("no lambda function `nope` (declared: echo)")
     );
 }
+
+#[tokio::test]
+async fn a_reload_serves_the_new_routes_from_new_environments() {
+    let lf = api(&format!(
+        "[[apis]]\nname = \"pets\"\n[apis.routes.\"GET /before\"]\nlambda = \"echo\"\n{}",
+        echo_function("echo", "provisioned_concurrency = 1")
+    ))
+    .await;
+    assert_eq!(body_json(lf.get("/before").await).await["calls"], 1);
+    assert_eq!(body_json(lf.get("/before").await).await["calls"], 2);
+
+    let path = lf.config_path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("GET /before", "GET /after")).unwrap();
+    let res = lf.admin_request("POST", "/reload").send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    // The new generation's API has the new route and its own (provisioned) environment.
+    let doc = body_json(lf.get("/after").await).await;
+    assert_eq!(doc["calls"], 1);
+    assert_eq!(doc["init_type"], "provisioned-concurrency");
+    assert_eq!(lf.get("/before").await.status(), 404);
+}
