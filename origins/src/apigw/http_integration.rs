@@ -14,8 +14,9 @@ use localfront_config::{MappingAction, MappingTarget, RouteConfig, RouteKey};
 use super::mapping::MappingScope;
 use super::{apply_header_mapping, Answer, MAX_PAYLOAD_BYTES};
 
-/// Hop-by-hop headers, never forwarded either way (RFC 9110 §7.6.1).
-const HOP_BY_HOP: &[&str] = &[
+/// Headers not passed through either way: hop-by-hop ones (RFC 9110 §7.6.1), and `host` and
+/// `content-length`, which hyper sets for the backend's authority and the body sent.
+const NOT_PASSED_THROUGH: &[&str] = &[
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -63,7 +64,7 @@ impl HttpIntegration {
         let mut headers: Vec<(String, String)> = request
             .headers
             .iter()
-            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
+            .filter(|(n, _)| !NOT_PASSED_THROUGH.contains(&n.as_str()))
             .cloned()
             .collect();
 
@@ -162,7 +163,7 @@ impl HttpIntegration {
         let headers = parts
             .headers
             .iter()
-            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
+            .filter(|(n, _)| !NOT_PASSED_THROUGH.contains(&n.as_str()))
             .map(|(n, v)| {
                 (
                     n.as_str().to_owned(),

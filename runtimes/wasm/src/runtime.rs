@@ -117,7 +117,7 @@ impl EdgeRuntime {
         if spec.reserved_concurrency.unwrap_or(0) > slots || spec.provisioned_concurrency > slots {
             return Err(invalid_spec(
                 "reserved_concurrency",
-                format!("more than the runtime's {slots} instance slots"),
+                format!("reserved or provisioned concurrency above the runtime's {slots} instance slots"),
             ));
         }
         let invalid = |reason: String| LoadError::InvalidComponent {
