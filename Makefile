@@ -80,4 +80,5 @@ unit-and-integration:
 
 validate-examples:
 	$(CARGO) build -p localfront-proxy
+	$(CARGO) build --release --target wasm32-wasip2 --manifest-path examples/lambda-functions/Cargo.toml --target-dir target/wasm-guests
 	$(LOCALFRONT_DEBUG) validate examples/*.toml

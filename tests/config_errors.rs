@@ -529,7 +529,7 @@ echo = true
 target_origin_id = "api"
 "#,
         &[
-            r#"localfront.toml:3:1: distributions[0].origins[0]: origin `api` needs exactly one of `domain_name` (custom origin), `s3 = { … }` or `echo = true` (a custom origin sets `domain_name`; an S3-style origin sets `s3 = { directory = "./public" }`)"#,
+            r#"localfront.toml:3:1: distributions[0].origins[0]: origin `api` needs exactly one of `domain_name` (custom origin), `s3 = { … }`, `echo = true` or `api = "name"` (a custom origin sets `domain_name`; an S3-style origin sets `s3 = { directory = "./public" }`)"#,
         ],
     );
 }

@@ -4,12 +4,14 @@
 //! keys rejected); `validate` converts raw documents into the model, collecting every error in one
 //! pass. Shape and limits follow CloudFront's `DistributionConfig` (spec/distribution.md).
 
+pub mod apis;
 pub mod continuous_deployment;
 mod error;
 pub mod model;
 pub mod policies;
 pub mod private_content;
 mod raw;
+mod raw_apis;
 mod raw_policies;
 mod raw_selection;
 pub mod response_headers;
@@ -18,6 +20,7 @@ pub mod toml;
 mod validate;
 pub mod viewer;
 
+pub use apis::*;
 pub use continuous_deployment::*;
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::apis::{ApiConfig, LambdaFunctionConfig};
 use crate::continuous_deployment::ContinuousDeploymentPolicy;
 use crate::policies::{CachePolicy, OriginRequestPolicy};
 use crate::private_content::KeyGroup;
@@ -29,6 +30,10 @@ pub struct Config {
     pub edge_functions: Vec<EdgeFunctionConfig>,
     /// Where viewers are (`[viewer]`): geo restriction and the `CloudFront-Viewer-*` headers.
     pub viewer: ViewerSettings,
+    /// API Gateway HTTP APIs, served by origins with `api = "name"`.
+    pub apis: Vec<ApiConfig>,
+    /// Lambda functions (WebAssembly components) that API routes integrate with.
+    pub lambda_functions: Vec<LambdaFunctionConfig>,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler.
@@ -252,6 +257,8 @@ pub enum OriginKind {
     S3(S3Origin),
     /// A built-in origin that answers with a JSON description of the request it received.
     Echo,
+    /// An API Gateway HTTP API of `[[apis]]`, by name, served in-process.
+    Api(String),
 }
 
 /// A custom (HTTP) origin.

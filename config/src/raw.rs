@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::raw_apis::{RawApi, RawLambdaFunction};
 use crate::raw_policies::{
     RawContinuousDeploymentPolicy, RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy,
     RawViewer,
@@ -35,6 +36,10 @@ pub struct RawConfig {
     pub key_value_stores: Vec<RawKeyValueStore>,
     #[serde(default)]
     pub edge_functions: Vec<RawEdgeFunction>,
+    #[serde(default)]
+    pub apis: Vec<RawApi>,
+    #[serde(default)]
+    pub lambda_functions: Vec<RawLambdaFunction>,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler as a WebAssembly component.
@@ -160,6 +165,7 @@ pub struct RawOrigin {
     pub tls_verify: Option<bool>,
     pub s3: Option<RawS3>,
     pub echo: Option<bool>,
+    pub api: Option<String>,
     pub origin_path: Option<String>,
     #[serde(default)]
     pub custom_headers: BTreeMap<String, String>,

@@ -7,6 +7,7 @@
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use crate::raw::*;
+use crate::raw_apis::*;
 use crate::raw_policies::*;
 
 /// The keys accepted by the table at `table_path` (key names only, array indices dropped, e.g.
@@ -68,6 +69,10 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         }
         ["response_headers_policies", "custom_headers"] => fields_of::<RawCustomHeader>(),
         ["response_headers_policies", "server_timing"] => fields_of::<RawServerTiming>(),
+        ["apis"] => fields_of::<RawApi>(),
+        ["apis", "stages"] => fields_of::<RawStage>(),
+        ["apis", "routes", _] => fields_of::<RawRoute>(),
+        ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
         _ => return None,
     })
 }

@@ -2,16 +2,19 @@
 //!
 //! This crate knows nothing of CloudFront's hooks (functions, cache
 //! policies, failover): it only answers HTTP. The proxy serves the
-//! in-process origins — a local directory answering like an S3 bucket, and
-//! an echo origin for demos and debugging — as real HTTP/1.1 services on a
+//! in-process origins — a local directory answering like an S3 bucket, an
+//! echo origin for demos and debugging, and API Gateway HTTP APIs with their
+//! HTTP and Lambda (WebAssembly) integrations — as real HTTP/1.1 services on a
 //! Unix socket, so every origin kind looks the same to pingora and caching,
 //! failover and the viewer/origin hooks run on one code path.
 
+mod apigw;
 mod body;
 mod echo;
 mod s3;
 mod serve;
 
+pub use apigw::ApiGateway;
 pub use body::OriginBody;
 pub use echo::Echo;
 pub use s3::S3Directory;

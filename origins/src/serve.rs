@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::apigw::ApiGateway;
 use crate::body::OriginBody;
 use crate::echo::Echo;
 use crate::s3::S3Directory;
@@ -38,14 +39,21 @@ pub enum InProcessOrigin {
     S3(Arc<S3Directory>),
     /// The request-describing [`Echo`] origin.
     Echo,
+    /// An API Gateway HTTP API.
+    Api(Arc<ApiGateway>),
 }
 
 impl InProcessOrigin {
     /// Answers one request.
-    pub async fn handle<B: Body>(&self, req: Request<B>) -> Response<OriginBody> {
+    pub async fn handle<B>(&self, req: Request<B>) -> Response<OriginBody>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         match self {
             Self::S3(dir) => dir.handle(req).await,
             Self::Echo => Echo.handle(req).await,
+            Self::Api(api) => api.handle(req).await,
         }
     }
 }

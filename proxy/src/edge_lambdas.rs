@@ -1,5 +1,5 @@
 //! The Lambda@Edge handlers of a config, loaded into the WebAssembly runtime (`runtimes/wasm`):
-//! one engine per process, each component compiled once (cached on disk by content hash) with a
+//! one engine per process (shared with the Lambda functions of `lambda_functions.rs`), each component compiled once (cached on disk by content hash) with a
 //! pool of warm instances.
 
 use std::collections::HashMap;
@@ -13,15 +13,13 @@ pub struct EdgeLambdas {
 }
 
 impl EdgeLambdas {
-    /// Loads every `[[edge_functions]]` entry; every problem is reported, one per line. No engine is
-    /// created when the config has no handler.
-    pub fn load(config: &Config) -> Result<Self, Vec<String>> {
+    /// Loads every `[[edge_functions]]` entry into `runtime` (the process's one WebAssembly
+    /// host, `None` when the config has no wasm code); every problem is reported, one per line.
+    pub fn load(config: &Config, runtime: Option<&EdgeRuntime>) -> Result<Self, Vec<String>> {
         let mut handlers = HashMap::new();
-        if config.edge_functions.is_empty() {
+        let Some(runtime) = runtime else {
             return Ok(Self { handlers });
-        }
-        let runtime = EdgeRuntime::new(config.server.state_dir.join("wasm-cache"))
-            .map_err(|e| vec![format!("the WebAssembly runtime cannot start: {e}")])?;
+        };
         let mut errors = Vec::new();
         for f in &config.edge_functions {
             let spec = EdgeFunctionSpec {

@@ -1,4 +1,5 @@
-//! In-process origins (S3 directory, echo), each serving HTTP on its own Unix socket.
+//! In-process origins (S3 directory, echo, API Gateway HTTP APIs), each serving HTTP on its own
+//! Unix socket.
 //!
 //! Why a socket: every origin kind then looks the same to pingora — one peer type, one path through
 //! failover, the cache and the origin hooks. The hop costs one loopback write/read per request,
@@ -15,15 +16,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use localfront_config::{Config, OriginKind};
-use localfront_origins::{serve_unix, InProcessOrigin, S3Directory};
+use localfront_origins::{serve_unix, ApiGateway, InProcessOrigin, S3Directory};
 use tokio::sync::watch;
 
+use crate::lambda_functions::LambdaFunctions;
 use crate::snapshot::socket_path;
 
 /// The in-process origins of one generation, bound and waiting to be started.
 pub struct Bound {
     servers: Vec<(StdUnixListener, PathBuf, InProcessOrigin)>,
     stop: watch::Receiver<bool>,
+    /// The generation's Lambda functions, prepared (SnapStart snapshots, provisioned
+    /// environments) before its API origins accept their first request.
+    lambda_functions: Arc<LambdaFunctions>,
 }
 
 /// Stops the origins of one generation when dropped.
@@ -36,13 +41,27 @@ impl Drop for Stop {
 }
 
 /// Binds a socket for every in-process origin of `config` under `socket_dir`.
-pub fn bind(config: &Config, socket_dir: &Path, generation: u64) -> Result<(Bound, Stop), String> {
+pub fn bind(
+    config: &Config,
+    socket_dir: &Path,
+    generation: u64,
+    lambda_functions: &Arc<LambdaFunctions>,
+) -> Result<(Bound, Stop), String> {
     let mut servers = Vec::new();
     for (i, d) in config.distributions.iter().enumerate() {
         for (j, o) in d.origins.iter().enumerate() {
             let origin = match &o.kind {
                 OriginKind::Custom(_) => continue,
                 OriginKind::Echo => InProcessOrigin::Echo,
+                OriginKind::Api(name) => {
+                    // Validation checked the name.
+                    let Some(api) = config.apis.iter().find(|a| &a.name == name) else {
+                        return Err(format!("origin `{}`: unknown api `{name}`", o.id));
+                    };
+                    let gateway = ApiGateway::new(api.clone(), lambda_functions.all().clone())
+                        .map_err(|e| format!("origin `{}`: {e}", o.id))?;
+                    InProcessOrigin::Api(Arc::new(gateway))
+                }
                 OriginKind::S3(s3) => InProcessOrigin::S3(Arc::new(
                     S3Directory::new(&s3.directory, s3.index_document.clone(), s3.list_bucket)
                         .map_err(|e| {
@@ -59,7 +78,14 @@ pub fn bind(config: &Config, socket_dir: &Path, generation: u64) -> Result<(Boun
         }
     }
     let (tx, rx) = watch::channel(false);
-    Ok((Bound { servers, stop: rx }, Stop(tx)))
+    Ok((
+        Bound {
+            servers,
+            stop: rx,
+            lambda_functions: lambda_functions.clone(),
+        },
+        Stop(tx),
+    ))
 }
 
 impl Bound {
@@ -67,9 +93,16 @@ impl Bound {
     pub fn start(self) {
         for (listener, path, origin) in self.servers {
             let mut stop = self.stop.clone();
+            let functions =
+                matches!(origin, InProcessOrigin::Api(_)).then(|| self.lambda_functions.clone());
             match tokio::net::UnixListener::from_std(listener) {
                 Ok(listener) => {
                     tokio::spawn(async move {
+                        // Requests wait in the socket's backlog meanwhile, so even the first
+                        // one finds the provisioned environments warm.
+                        if let Some(functions) = functions {
+                            functions.prepare().await;
+                        }
                         let stopped = async move {
                             let _ = stop.wait_for(|s| *s).await;
                         };

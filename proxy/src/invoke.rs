@@ -1,11 +1,12 @@
-//! `localfront invoke --handler h.wasm --event event.json`: runs one Lambda@Edge event like
-//! `sam local invoke` — the handler's logs, a Lambda-style `REPORT` line (Duration, Init Duration on
-//! the cold start, Max Memory Used) and the result JSON.
+//! `localfront invoke --handler h.wasm --event event.json` (a Lambda@Edge event) and
+//! `localfront invoke --function NAME --event event.json` (a Lambda function of the config): runs
+//! one event like `sam local invoke` — the logs, a Lambda-style `REPORT` line (Duration, Init
+//! Duration on the cold start, Max Memory Used) and the result JSON.
 
 use std::path::Path;
 
 use localfront_events::lambda_edge::Event;
-use localfront_wasm::{invoke_report, EdgeFunctionSpec, EdgeRuntime};
+use localfront_wasm::{invoke_report, lambda_invoke_report, EdgeFunctionSpec, EdgeRuntime};
 
 /// Runs the event; returns the report and whether the handler succeeded.
 pub fn run(
@@ -42,5 +43,46 @@ pub fn run(
             invoke_report(&cf.config.request_id, memory_mb, &outcome),
             ok,
         ))
+    })
+}
+
+/// Runs the event through the `[[lambda_functions]]` entry `name` of `config` (after its
+/// SnapStart snapshot or provisioned environments, as at start-up); returns the report and
+/// whether the function succeeded.
+pub fn run_function(config: &Path, name: &str, event: &Path) -> Result<(String, bool), String> {
+    let loaded = localfront_config::toml::load(config).map_err(|e| e.to_string())?;
+    let Some(f) = loaded.lambda_functions.iter().find(|f| f.name == name) else {
+        let names: Vec<&str> = loaded
+            .lambda_functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        return Err(format!(
+            "{}: no lambda function `{name}` (declared: {})",
+            config.display(),
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        ));
+    };
+    let json = std::fs::read_to_string(event).map_err(|e| format!("{}: {e}", event.display()))?;
+    serde_json::from_str::<serde_json::Value>(&json)
+        .map_err(|e| format!("{}: not JSON: {e}", event.display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let engine = crate::lambda_functions::wasm_runtime(&loaded)?
+            .ok_or("the config has no lambda functions")?;
+        let function = engine
+            .load_lambda(crate::lambda_functions::spec(f))
+            .map_err(|e| e.to_string())?;
+        function.prepare().await.map_err(|e| e.to_string())?;
+        let outcome = function.invoke(&json, None).await;
+        let ok = outcome.is_ok();
+        Ok((lambda_invoke_report(f.memory_mb, &outcome), ok))
     })
 }

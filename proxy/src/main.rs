@@ -12,6 +12,7 @@ mod edge_lambdas;
 mod function_log;
 mod in_process;
 mod invoke;
+mod lambda_functions;
 mod lifecycle;
 mod live;
 mod metrics;
@@ -108,16 +109,27 @@ enum Command {
         #[arg(long, default_value = "cloudfront-js-2.0")]
         runtime: String,
     },
-    /// Run one Lambda@Edge event through a handler, like `sam local invoke`.
+    /// Run one event through a Lambda@Edge handler (`--handler`) or a Lambda function of the
+    /// config (`--function`), like `sam local invoke`.
     Invoke {
-        /// The handler component (`.wasm`).
+        /// The Lambda@Edge handler component (`.wasm`).
+        #[arg(
+            long,
+            conflicts_with = "function",
+            required_unless_present = "function"
+        )]
+        handler: Option<PathBuf>,
+        /// A `[[lambda_functions]]` entry of the config.
         #[arg(long)]
-        handler: PathBuf,
-        /// The event JSON (`{"Records":[{"cf":{…}}]}`).
+        function: Option<String>,
+        /// The config declaring `--function` (default: ./localfront.toml).
+        #[arg(long, short, requires = "function")]
+        config: Option<PathBuf>,
+        /// The event JSON: `{"Records":[{"cf":{…}}]}` for a handler, any JSON for a function.
         #[arg(long)]
         event: PathBuf,
-        /// The memory cap in MB.
-        #[arg(long, default_value_t = 128)]
+        /// The memory cap in MB of a handler (a function has its config's `memory_mb`).
+        #[arg(long, default_value_t = 128, conflicts_with = "function")]
         memory_mb: u64,
     },
     /// Promote a staging distribution: copy its configuration over its primary's in a running
@@ -279,15 +291,23 @@ fn main() -> ExitCode {
         }
         Command::Invoke {
             handler,
+            function,
+            config,
             event,
             memory_mb,
         } => {
-            match invoke::run(
-                &handler,
-                &event,
-                memory_mb,
-                &PathBuf::from(".localfront/wasm-cache"),
-            ) {
+            let cache_dir = PathBuf::from(".localfront/wasm-cache");
+            let outcome = match (handler, function) {
+                (Some(handler), _) => invoke::run(&handler, &event, memory_mb, &cache_dir),
+                (None, Some(function)) => invoke::run_function(
+                    &config.unwrap_or_else(|| PathBuf::from("localfront.toml")),
+                    &function,
+                    &event,
+                ),
+                // clap requires one of them.
+                (None, None) => Err("--handler or --function is required".into()),
+            };
+            match outcome {
                 Ok((report, ok)) => {
                     print!("{report}");
                     if ok {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use localfront_config::{Config, Distribution, OriginKind};
 use wildmatch::WildMatch;
@@ -12,6 +13,7 @@ use wildmatch::WildMatch;
 use crate::edge_functions::EdgeFunctions;
 use crate::edge_lambdas::EdgeLambdas;
 use crate::in_process::{self, Bound, Stop};
+use crate::lambda_functions::LambdaFunctions;
 
 /// A config ready to serve.
 pub struct Snapshot {
@@ -33,6 +35,8 @@ pub struct Snapshot {
     pub functions: EdgeFunctions,
     /// Lambda@Edge handlers.
     pub lambdas: EdgeLambdas,
+    /// Lambda functions behind API origins (their counters feed the admin API and metrics).
+    pub lambda_functions: Arc<LambdaFunctions>,
     /// Stops this generation's in-process origins when the last request using it is done.
     _origins: Stop,
 }
@@ -53,7 +57,7 @@ pub enum OriginAddress {
     Tcp {
         resolved: Option<Vec<std::net::IpAddr>>,
     },
-    /// An in-process origin (S3 directory, echo) served on this Unix socket.
+    /// An in-process origin (S3 directory, echo, API) served on this Unix socket.
     Unix(PathBuf),
 }
 
@@ -68,18 +72,22 @@ impl Snapshot {
         generation: u64,
         previous: Option<&Snapshot>,
     ) -> Result<(Self, Bound), Vec<String>> {
+        // One WebAssembly host for Lambda@Edge handlers and Lambda functions alike.
+        let wasm = crate::lambda_functions::wasm_runtime(&config).map_err(|e| vec![e])?;
         let functions = EdgeFunctions::load(&config);
-        let lambdas = EdgeLambdas::load(&config);
-        let (functions, lambdas) = match (functions, lambdas) {
-            (Ok(f), Ok(l)) => (f, l),
-            (f, l) => {
+        let lambdas = EdgeLambdas::load(&config, wasm.as_deref());
+        let lambda_functions = LambdaFunctions::load(&config, wasm.as_deref());
+        let (functions, lambdas, lambda_functions) = match (functions, lambdas, lambda_functions) {
+            (Ok(f), Ok(l), Ok(lf)) => (f, l, Arc::new(lf)),
+            (f, l, lf) => {
                 let mut errors = f.err().unwrap_or_default();
                 errors.extend(l.err().unwrap_or_default());
+                errors.extend(lf.err().unwrap_or_default());
                 return Err(errors);
             }
         };
-        let (bound, stop) =
-            in_process::bind(&config, socket_dir, generation).map_err(|e| vec![e])?;
+        let (bound, stop) = in_process::bind(&config, socket_dir, generation, &lambda_functions)
+            .map_err(|e| vec![e])?;
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -111,6 +119,7 @@ impl Snapshot {
             internal_secret: previous.map_or_else(|| random_hex(16), |p| p.internal_secret.clone()),
             functions,
             lambdas,
+            lambda_functions,
             _origins: stop,
         };
         Ok((snapshot, bound))
@@ -151,7 +160,7 @@ impl DistributionView {
                         .map(|a| a.map(|s: SocketAddr| s.ip()).collect::<Vec<_>>())
                         .filter(|a| !a.is_empty()),
                 },
-                OriginKind::S3(_) | OriginKind::Echo => {
+                OriginKind::S3(_) | OriginKind::Echo | OriginKind::Api(_) => {
                     OriginAddress::Unix(socket_path(socket_dir, generation, index, j))
                 }
             })

@@ -1,6 +1,7 @@
 //! Raw → model conversion: applies defaults, checks ranges and cross-references, and collects every
 //! problem in one pass (a user fixes a config once, not once per error).
 
+mod apis;
 mod behaviors;
 mod continuous_deployment;
 mod functions;
@@ -33,6 +34,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     let (functions, key_value_stores) =
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
+    let lambda_functions = apis::convert_lambda_functions(&mut c, raw.lambda_functions);
+    let apis = apis::convert_apis(&mut c, raw.apis, &lambda_functions);
     if raw.distributions.is_empty() {
         c.error(
             &root,
@@ -51,6 +54,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         .collect();
     check_hosts(&mut c, &distributions);
     continuous_deployment::check_links(&mut c, &distributions);
+    apis::check_api_origins(&mut c, &distributions, &apis);
     if c.issues.is_empty() {
         Ok(Config {
             server,
@@ -59,6 +63,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             key_value_stores,
             edge_functions,
             viewer,
+            apis,
+            lambda_functions,
         })
     } else {
         Err(c.issues)

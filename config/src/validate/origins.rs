@@ -63,9 +63,10 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
         o.domain_name.is_some(),
         o.s3.is_some(),
         o.echo == Some(true),
+        o.api.is_some(),
     ];
     let kind = match kinds {
-        [true, false, false] => {
+        [true, false, false, false] => {
             let protocol_policy = c.choice(
                 o.protocol_policy.as_deref(),
                 &at.key("protocol_policy"),
@@ -84,7 +85,7 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
                 tls_verify: o.tls_verify.unwrap_or(true),
             })
         }
-        [false, true, false] => {
+        [false, true, false, false] => {
             let s3 = o.s3.unwrap_or_default();
             let s3_at = at.key("s3");
             let directory = c
@@ -104,11 +105,13 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
                 list_bucket: s3.list_bucket.unwrap_or(false),
             })
         }
-        [false, false, true] => OriginKind::Echo,
+        [false, false, true, false] => OriginKind::Echo,
+        // The API is checked against `[[apis]]` by validate/apis.rs.
+        [false, false, false, true] => OriginKind::Api(o.api.unwrap_or_default()),
         _ => {
             c.error_hint(
                 at,
-                format!("origin `{id}` needs exactly one of `domain_name` (custom origin), `s3 = {{ … }}` or `echo = true`"),
+                format!("origin `{id}` needs exactly one of `domain_name` (custom origin), `s3 = {{ … }}`, `echo = true` or `api = \"name\"`"),
                 "a custom origin sets `domain_name`; an S3-style origin sets `s3 = { directory = \"./public\" }`",
             );
             // Keep the id (the config is rejected anyway) so references to it are not also

@@ -4,8 +4,8 @@
 //! `GET /logs[?function=NAME][&follow=1]` (function logs), `GET /trace/{id}` (a traced request's
 //! story),
 //! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations`,
-//! `POST /distributions/{staging id}/promote` (continuous deployment) and
-//! `/kvs/{name}[/keys/{key}]`.
+//! `POST /distributions/{staging id}/promote` (continuous deployment),
+//! `/kvs/{name}[/keys/{key}]` and `GET /lambda-functions` (each Lambda function's counters).
 //!
 //! A hyper server rather than a pingora app: `/events` streams, which pingora's `ServeHttp`
 //! (one whole response) cannot.
@@ -13,6 +13,7 @@
 mod dashboard;
 mod invalidations;
 mod kvs;
+mod lambda_functions;
 mod logs;
 
 use std::convert::Infallible;
@@ -121,12 +122,17 @@ impl AdminApi {
                     "max_bytes": self.cache.eviction.weight_limit(),
                 }),
             ),
+            ("GET", ["lambda-functions"]) => lambda_functions::list(&self.live.current()),
             ("POST", ["distributions", id, "invalidations"]) => {
                 let id = id.to_string();
                 let body = read_body(req).await;
                 invalidations::create(&self.live.current(), &self.cache, &id, &body)
             }
-            (_, ["healthz" | "status" | "reload" | "events" | "logs" | "metrics" | "cache"])
+            (
+                _,
+                ["healthz" | "status" | "reload" | "events" | "logs" | "metrics" | "cache"
+                | "lambda-functions"],
+            )
             | (_, ["distributions", _, "invalidations" | "promote"]) => {
                 text(405, "method not allowed\n")
             }

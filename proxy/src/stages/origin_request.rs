@@ -231,7 +231,7 @@ pub fn rewrite(
     let host = match (viewer_host, &origin.kind) {
         (Some(viewer), _) => viewer,
         (None, OriginKind::Custom(c)) => c.domain_name.clone(),
-        (None, OriginKind::S3(_) | OriginKind::Echo) => origin.id.clone(),
+        (None, OriginKind::S3(_) | OriginKind::Echo | OriginKind::Api(_)) => origin.id.clone(),
     };
     req.insert_header(http::header::HOST, host)?;
     if exchange == Exchange::Upgrade {

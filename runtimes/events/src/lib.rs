@@ -1,6 +1,7 @@
 //! Event models shared by localfront's runtimes (`runtimes/js`, `runtimes/wasm`) and the proxy:
 //! the shapes CloudFront hands to edge code and the results it accepts back.
 
+pub mod apigw;
 pub mod cff;
 mod disallowed;
 pub mod lambda_edge;

@@ -180,7 +180,7 @@ impl EdgeFunction {
                 let memory_bytes =
                     usize::try_from(inner.spec.memory_mb * 1024 * 1024).unwrap_or(usize::MAX);
                 let instance =
-                    WarmInstance::start(&inner.pre, &inner.exports, memory_bytes, timeout)
+                    WarmInstance::start(&inner.pre, &inner.exports, memory_bytes, &[], timeout)
                         .await
                         .map_err(|(failure, logs)| self.failure(failure, logs, timeout))?;
                 (instance, Some(started.elapsed()))

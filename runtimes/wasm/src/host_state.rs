@@ -1,5 +1,5 @@
-//! What a store holds for one instance: its WASI context (logs to a [`LogSink`], real clocks
-//! and randomness), its memory limiter, and the deadline of the call in progress.
+//! What a store holds for one instance: its WASI context (logs to a [`LogSink`], real clocks,
+//! randomness and, for Lambda functions, environment variables), its memory limiter, and the deadline of the call in progress.
 
 use std::time::Instant;
 
@@ -22,12 +22,14 @@ pub(crate) struct HostState {
 }
 
 impl HostState {
-    /// State for a new instance capped at `memory_bytes` per linear memory.
-    pub(crate) fn new(memory_bytes: usize) -> Self {
+    /// State for a new instance capped at `memory_bytes` per linear memory, with environment
+    /// variables `env` (none for Lambda@Edge; a Lambda function's `environment`).
+    pub(crate) fn new(memory_bytes: usize, env: &[(String, String)]) -> Self {
         let logs = LogSink::default();
         let wasi = WasiCtx::builder()
             .stdout(logs.clone())
             .stderr(logs.clone())
+            .envs(env)
             .build();
         Self {
             wasi,

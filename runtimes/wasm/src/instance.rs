@@ -46,29 +46,17 @@ pub(crate) struct WarmInstance {
 }
 
 impl WarmInstance {
-    /// A cold start: instantiate, then `init` if the component exports it, all within
-    /// `timeout`. On failure, also returns what the guest logged.
+    /// A cold start: instantiate, then `init` if `exports` has it, all within `timeout`, the
+    /// guest seeing environment variables `env`. On failure, also returns what the guest
+    /// logged.
     pub(crate) async fn start(
         pre: &InstancePre<HostState>,
         exports: &Exports,
         memory_bytes: usize,
+        env: &[(String, String)],
         timeout: Duration,
     ) -> Result<Self, (Failure, Vec<String>)> {
-        let mut store = Store::new(pre.engine(), HostState::new(memory_bytes));
-        store.limiter(|s| &mut s.limiter);
-        store.epoch_deadline_callback(|mut ctx| {
-            let state = ctx.data_mut();
-            if Instant::now() >= state.deadline {
-                state.timed_out = true;
-                return Err(wasmtime::format_err!("deadline reached"));
-            }
-            // tokio's own yield, as wasmtime recommends, so tokio's scheduler sees it.
-            Ok(UpdateDeadline::YieldCustom(
-                1,
-                Box::pin(tokio::task::yield_now()),
-            ))
-        });
-        arm(&mut store, timeout);
+        let mut store = new_store(pre.engine(), memory_bytes, env, timeout);
         let started = async {
             let instance = pre.instantiate_async(&mut store).await?;
             let handle: HandleFunc = instance.get_typed_func(&mut store, exports.handle)?;
@@ -121,8 +109,34 @@ impl WarmInstance {
     }
 }
 
+/// A store for one instance: the memory cap, the environment, and the epoch callback that
+/// yields to the executor at every tick and traps past the deadline, armed for `timeout`.
+pub(crate) fn new_store(
+    engine: &wasmtime::Engine,
+    memory_bytes: usize,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Store<HostState> {
+    let mut store = Store::new(engine, HostState::new(memory_bytes, env));
+    store.limiter(|s| &mut s.limiter);
+    store.epoch_deadline_callback(|mut ctx| {
+        let state = ctx.data_mut();
+        if Instant::now() >= state.deadline {
+            state.timed_out = true;
+            return Err(wasmtime::format_err!("deadline reached"));
+        }
+        // tokio's own yield, as wasmtime recommends, so tokio's scheduler sees it.
+        Ok(UpdateDeadline::YieldCustom(
+            1,
+            Box::pin(tokio::task::yield_now()),
+        ))
+    });
+    arm(&mut store, timeout);
+    store
+}
+
 /// Sets the deadline of the next call and asks for the epoch callback at the next tick.
-fn arm(store: &mut Store<HostState>, timeout: Duration) {
+pub(crate) fn arm(store: &mut Store<HostState>, timeout: Duration) {
     let state = store.data_mut();
     state.deadline = Instant::now() + timeout;
     state.timed_out = false;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use localfront_events::lambda_edge::HandlerResult;
 
 use crate::error::EdgeError;
+use crate::lambda_report::{report_line, ColdStart};
 
 /// A handler's validated result and what it cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,16 +56,18 @@ pub fn invoke_report(
     let _ = writeln!(out, "END RequestId: {request_id}");
     match outcome {
         Ok(invocation) => {
+            let cold = invocation.init_duration.map(ColdStart::Init);
             let _ = write!(
                 out,
-                "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory_mb} MB\tMax Memory Used: {} MB",
-                millis(invocation.duration),
-                invocation.duration.as_micros().div_ceil(1000).max(1),
-                invocation.max_memory_used.div_ceil(1024 * 1024),
+                "{}",
+                report_line(
+                    request_id,
+                    invocation.duration,
+                    memory_mb,
+                    invocation.max_memory_used,
+                    cold
+                )
             );
-            if let Some(init) = invocation.init_duration {
-                let _ = write!(out, "\tInit Duration: {:.2} ms", millis(init));
-            }
             let result = serde_json::to_string_pretty(&invocation.result)
                 .unwrap_or_else(|e| format!("(result not serializable: {e})"));
             let _ = writeln!(out, "\n{result}");
@@ -78,10 +81,6 @@ pub fn invoke_report(
         }
     }
     out
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 #[cfg(test)]

@@ -44,10 +44,13 @@ mod function;
 mod host_state;
 mod instance;
 mod invocation;
+mod lambda;
+mod lambda_report;
 mod limiter;
 mod linker;
 mod logs;
 mod runtime;
+mod snapshot;
 
 pub use engine::RuntimeConfig;
 pub use error::{
@@ -58,4 +61,9 @@ pub use function::{
     ORIGIN_TIMEOUT, VIEWER_TIMEOUT,
 };
 pub use invocation::{invoke_report, Invocation};
+pub use lambda::{
+    LambdaError, LambdaFunction, LambdaFunctionSpec, LambdaInvocation, LambdaStats,
+    DEFAULT_LAMBDA_TIMEOUT, MAX_LAMBDA_TIMEOUT,
+};
+pub use lambda_report::{lambda_invoke_report, report_line, ColdStart};
 pub use runtime::EdgeRuntime;

@@ -1,6 +1,7 @@
 //! [`EdgeRuntime`]: the engine, the WASI linker, the compile cache and the epoch ticker shared
-//! by every function, and [`EdgeRuntime::load`], which turns an [`EdgeFunctionSpec`] into a
-//! ready [`EdgeFunction`].
+//! by every function — Lambda@Edge handlers and Lambda functions alike — and
+//! [`EdgeRuntime::load`] / [`EdgeRuntime::load_lambda`], which turn a spec into a ready
+//! [`EdgeFunction`] / [`LambdaFunction`].
 
 use std::sync::Arc;
 
@@ -15,7 +16,9 @@ use crate::error::{LoadError, RuntimeError};
 use crate::function::{EdgeFunction, EdgeFunctionSpec, ORIGIN_TIMEOUT};
 use crate::host_state::HostState;
 use crate::instance::Exports;
+use crate::lambda::{LambdaFunction, LambdaFunctionSpec, MAX_LAMBDA_TIMEOUT};
 use crate::linker;
+use crate::snapshot::SnapshotSource;
 
 /// The Lambda@Edge runtime: create one per process (or per config snapshot) and load functions
 /// from it.
@@ -23,7 +26,7 @@ pub struct EdgeRuntime {
     config: RuntimeConfig,
     engine: Engine,
     linker: Linker<HostState>,
-    cache: CompileCache,
+    cache: Arc<CompileCache>,
     ticker: Arc<EpochTicker>,
 }
 
@@ -39,7 +42,7 @@ impl EdgeRuntime {
         let engine = build_engine(&config)?;
         let linker =
             linker::edge_linker(&engine).map_err(|e| RuntimeError::Link(format!("{e:#}")))?;
-        let cache = CompileCache::new(&config.cache_dir)?;
+        let cache = Arc::new(CompileCache::new(&config.cache_dir)?);
         let ticker =
             EpochTicker::start(engine.clone(), config.epoch_tick).map_err(RuntimeError::Ticker)?;
         Ok(Self {
@@ -83,6 +86,74 @@ impl EdgeRuntime {
         Ok(EdgeFunction::new(spec, pre, exports, self.ticker.clone()))
     }
 
+    /// Loads a Lambda function: compiles its component (or takes it from the cache), checks it
+    /// implements `localfront:edge/lambda-function` and prepares its environments. Call
+    /// [`LambdaFunction::prepare`] before traffic for SnapStart and provisioned concurrency.
+    pub fn load_lambda(&self, spec: LambdaFunctionSpec) -> Result<LambdaFunction, LoadError> {
+        let invalid_spec = |setting, reason: String| LoadError::InvalidSpec {
+            function: spec.name.clone(),
+            setting,
+            reason,
+        };
+        if spec.memory_mb == 0 || spec.memory_mb > self.config.max_memory_mb {
+            return Err(invalid_spec(
+                "memory_mb",
+                format!(
+                    "{} is out of range: expected 1 to {} (the runtime's max_memory_mb)",
+                    spec.memory_mb, self.config.max_memory_mb
+                ),
+            ));
+        }
+        if spec.timeout.is_zero() || spec.timeout > MAX_LAMBDA_TIMEOUT {
+            return Err(invalid_spec(
+                "timeout",
+                format!(
+                    "{} s is out of range: expected 1 to 900 s",
+                    spec.timeout.as_secs()
+                ),
+            ));
+        }
+        let slots = self.config.instance_slots;
+        if spec.reserved_concurrency.unwrap_or(0) > slots || spec.provisioned_concurrency > slots {
+            return Err(invalid_spec(
+                "reserved_concurrency",
+                format!("reserved or provisioned concurrency above the runtime's {slots} instance slots"),
+            ));
+        }
+        let invalid = |reason: String| LoadError::InvalidComponent {
+            function: spec.name.clone(),
+            path: spec.component_path.clone(),
+            reason,
+        };
+        let bytes = std::fs::read(&spec.component_path).map_err(|source| LoadError::Read {
+            function: spec.name.clone(),
+            path: spec.component_path.clone(),
+            source,
+        })?;
+        let component = self
+            .cache
+            .component(&self.engine, &bytes)
+            .map_err(|e| invalid(format!("{e:#}")))?;
+        let exports = contract_exports(&self.engine, &component).map_err(invalid)?;
+        let pre = linker::for_component(&self.linker, &component)
+            .and_then(|l| l.instantiate_pre(&component))
+            .map_err(|e| invalid(format!("{e:#}")))?;
+        let snapshot_source = spec.snap_start.then(|| SnapshotSource {
+            engine: self.engine.clone(),
+            linker: self.linker.clone(),
+            cache: self.cache.clone(),
+            bytes,
+        });
+        Ok(LambdaFunction::new(
+            spec,
+            pre,
+            exports,
+            snapshot_source,
+            slots,
+            self.ticker.clone(),
+        ))
+    }
+
     fn check_spec(&self, spec: &EdgeFunctionSpec) -> Result<(), LoadError> {
         let invalid = |setting, reason: String| LoadError::InvalidSpec {
             function: spec.name.clone(),
@@ -122,8 +193,9 @@ impl EdgeRuntime {
     }
 }
 
-/// The `handle` (and optional `init`) exports, with the types of handler.wit.
-fn contract_exports(engine: &Engine, component: &Component) -> Result<Exports, String> {
+/// The `handle` (and optional `init`) exports, with the types of handler.wit (the same for
+/// lambda.wit).
+pub(crate) fn contract_exports(engine: &Engine, component: &Component) -> Result<Exports, String> {
     let ty = component.component_type();
     let mut handle_ok = false;
     let mut init_present = false;

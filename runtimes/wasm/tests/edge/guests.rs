@@ -1,5 +1,6 @@
 //! Builds the guest components the tests and the benchmark run — the fixtures
-//! (`runtimes/wasm/fixtures/`) and the user examples (`examples/edge-handlers/`) — once per
+//! (`runtimes/wasm/fixtures/`) and the user examples (`examples/edge-handlers/`,
+//! `examples/lambda-functions/`) — once per
 //! test binary, with `cargo build --release --target wasm32-wasip2` into
 //! `<target>/wasm-guests`. Cargo itself skips the build when nothing changed (well under a
 //! second); a clean build takes about half a minute on two cores.
@@ -17,7 +18,7 @@ pub fn compile_cache_dir() -> PathBuf {
 }
 
 /// The component built from crate `name`: a fixture (`runtimes/wasm/fixtures/<name>`) or an
-/// example (`examples/edge-handlers/<name>`).
+/// example (`examples/edge-handlers/<name>`, `examples/lambda-functions/<name>`).
 pub fn component(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(build_all);
@@ -58,6 +59,7 @@ fn build_all() {
     for manifest in [
         "runtimes/wasm/fixtures/Cargo.toml",
         "examples/edge-handlers/Cargo.toml",
+        "examples/lambda-functions/Cargo.toml",
     ] {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let output = Command::new(cargo)
