@@ -480,6 +480,31 @@ async fn reserved_concurrency_throttles_the_invocations_over_it() {
     assert_eq!(stats["throttles"], 1);
     assert_eq!(stats["invocations"], 1);
     assert_eq!(stats["environments"], 1);
+    // The same counts in Prometheus' exposition, with the API requests by route and status.
+    let m = lf
+        .metrics_when(|m| {
+            support::metric(m, "localfront_apigw_requests_total", &[("api", "pets")]) >= 2.0
+        })
+        .await;
+    let value = |name: &str, labels: &[(&str, &str)]| support::metric(&m, name, labels);
+    assert_eq!(
+        value("localfront_lambda_throttles_total", &[("function", "echo")]),
+        1.0
+    );
+    assert_eq!(
+        value(
+            "localfront_lambda_cold_starts_total",
+            &[("function", "echo")]
+        ),
+        1.0
+    );
+    let route = |status: &str| {
+        value(
+            "localfront_apigw_requests_total",
+            &[("api", "pets"), ("route", "GET /busy"), ("status", status)],
+        )
+    };
+    assert_eq!((route("200"), route("503")), (1.0, 1.0));
 }
 
 #[tokio::test]

@@ -52,6 +52,9 @@ pub struct ApiGateway {
     domain_name: String,
 }
 
+/// The response header that tells the edge which route key answered (removed by the edge).
+pub const ROUTE_KEY_HEADER: &str = "x-localfront-apigw-route";
+
 impl std::fmt::Debug for ApiGateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiGateway")
@@ -120,7 +123,7 @@ impl ApiGateway {
     {
         let received = SystemTime::now();
         let request_id = request_id();
-        let answer = self.answer(req, received, &request_id).await;
+        let (answer, route_key) = self.answer(req, received, &request_id).await;
         let mut response = Response::new(OriginBody::from(Bytes::from(answer.body)));
         *response.status_mut() =
             StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -138,10 +141,21 @@ impl ApiGateway {
         if let Ok(id) = HeaderValue::from_str(&request_id) {
             headers.insert("apigw-requestid", id);
         }
+        // For the edge's metrics: which route answered. The proxy removes it before the response
+        // goes anywhere (API Gateway sends no such header).
+        if let Ok(route) = HeaderValue::from_str(route_key.as_deref().unwrap_or("-")) {
+            headers.insert(ROUTE_KEY_HEADER, route);
+        }
         response
     }
 
-    async fn answer<B>(&self, req: Request<B>, received: SystemTime, request_id: &str) -> Answer
+    /// The answer, and the key of the route that produced it (`None`: no route matched).
+    async fn answer<B>(
+        &self,
+        req: Request<B>,
+        received: SystemTime,
+        request_id: &str,
+    ) -> (Answer, Option<String>)
     where
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -150,7 +164,9 @@ impl ApiGateway {
         let body = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
             Ok(collected) => collected.to_bytes().to_vec(),
             Err(_) => {
-                return Answer::message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
+                let answer =
+                    Answer::message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+                return (answer, None);
             }
         };
         let request = ApiRequest {
@@ -174,10 +190,10 @@ impl ApiGateway {
         };
 
         let Some((stage, route_path)) = self.stage_for(&request.raw_path) else {
-            return Answer::message(StatusCode::NOT_FOUND, "Not Found");
+            return (Answer::message(StatusCode::NOT_FOUND, "Not Found"), None);
         };
         let Some(found) = self.routes.find(&request.method, route_path) else {
-            return Answer::message(StatusCode::NOT_FOUND, "Not Found");
+            return (Answer::message(StatusCode::NOT_FOUND, "Not Found"), None);
         };
         let route = &self.api.routes[found.route];
         let context = ApiContext {
@@ -218,7 +234,7 @@ impl ApiGateway {
         };
         let latency_ms = started.elapsed().as_millis();
         apply_response_parameters(route, &mut answer, &scope, latency_ms);
-        answer
+        (answer, Some(context.route_key.clone()))
     }
 
     /// The stage serving `path` and the path routes match: a named stage when the first

@@ -105,6 +105,8 @@ pub struct RequestContext {
     pub origin_started: Option<Instant>,
     /// From arrival to the response header going out (`time-to-first-byte`).
     pub first_byte: Option<Duration>,
+    /// The route key that answered, when the origin is an API Gateway origin.
+    pub apigw_route: Option<String>,
     /// The request's trace, when it asked for one and tracing is on.
     pub trace: Option<Box<Trace>>,
     /// The last CloudFront Function run's compute utilization (0–100), for the trace.
@@ -173,6 +175,7 @@ impl RequestContext {
             staging_cookie: None,
             origin_started: None,
             first_byte: None,
+            apigw_route: None,
             trace: None,
             compute_utilization: None,
             _in_flight: InFlight::new(),

@@ -40,6 +40,12 @@ pub struct Metrics {
     pub function_compute_utilization: HistogramVec,
     /// Lambda runs that started a new execution environment, by function.
     pub lambda_cold_starts: IntCounterVec,
+    /// Lambda invocations refused for lack of concurrency, by function.
+    pub lambda_throttles: IntCounterVec,
+    /// API Gateway origin requests by API, route key and status.
+    pub apigw_requests: IntCounterVec,
+    /// The Lambda functions' counts last folded into the counters (see `sync_lambda`).
+    lambda_seen: parking_lot::Mutex<std::collections::HashMap<String, (u64, u64)>>,
     /// Config reloads by result (`success`, `failure`).
     pub config_reloads: IntCounterVec,
     /// 1 when the last reload succeeded.
@@ -141,6 +147,17 @@ impl Metrics {
                 "Lambda invocations that started a new execution environment",
                 &["function"],
             ),
+            lambda_throttles: counter(
+                "localfront_lambda_throttles_total",
+                "Lambda invocations throttled for lack of concurrency",
+                &["function"],
+            ),
+            apigw_requests: counter(
+                "localfront_apigw_requests_total",
+                "API Gateway origin requests by route key and status",
+                &["api", "route", "status"],
+            ),
+            lambda_seen: parking_lot::Mutex::default(),
             config_reloads: counter(
                 "localfront_config_reloads_total",
                 "Config reloads",
@@ -174,6 +191,24 @@ impl Metrics {
         self.config_reloads.with_label_values(&[result]).inc();
         self.config_last_reload_success.set(i64::from(success));
         self.config_generation.set(generation as i64);
+    }
+
+    /// Folds the API Gateway Lambda functions' own counters (cold starts, throttles) into the
+    /// process's counters, at scrape time. A function's counts start again with each config
+    /// generation: a count below the last one seen is a new generation's, added whole.
+    pub fn sync_lambda(&self, stats: &[(String, u64, u64)]) {
+        let mut seen = self.lambda_seen.lock();
+        for (name, cold_starts, throttles) in stats {
+            let (last_cold, last_throttles) = seen.get(name).copied().unwrap_or((0, 0));
+            let delta = |now: u64, last: u64| if now >= last { now - last } else { now };
+            self.lambda_cold_starts
+                .with_label_values(&[name.as_str()])
+                .inc_by(delta(*cold_starts, last_cold));
+            self.lambda_throttles
+                .with_label_values(&[name.as_str()])
+                .inc_by(delta(*throttles, last_throttles));
+            seen.insert(name.clone(), (*cold_starts, *throttles));
+        }
     }
 
     /// Counts one edge function run.

@@ -104,6 +104,15 @@ impl AdminApi {
                 ),
             },
             ("GET", ["metrics"]) => {
+                let lambda: Vec<(String, u64, u64)> = self
+                    .live
+                    .current()
+                    .lambda_functions
+                    .stats()
+                    .into_iter()
+                    .map(|(name, s)| (name, s.cold_starts, s.throttles))
+                    .collect();
+                METRICS.sync_lambda(&lambda);
                 METRICS
                     .cache_objects
                     .set(self.cache.storage.objects() as i64);

@@ -65,6 +65,15 @@ pub fn finish(session: &Session, error: Option<&Error>, ctx: &mut RequestContext
             result,
         ])
         .inc();
+    if let (Some(route), Some(localfront_config::OriginKind::Api(api))) = (
+        ctx.apigw_route.as_deref(),
+        ctx.current_origin().map(|o| &o.kind),
+    ) {
+        METRICS
+            .apigw_requests
+            .with_label_values(&[api.as_str(), route, &status.to_string()])
+            .inc();
+    }
     let sent = session.body_bytes_sent() as u64;
     let read = session.body_bytes_read() as u64;
     // CloudFront's BytesDownloaded counts GET/HEAD/OPTIONS responses, BytesUploaded POST/PUT bodies.

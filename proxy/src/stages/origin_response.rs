@@ -32,6 +32,10 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
     if status != 101 {
         resp.remove_header("upgrade");
     }
+    // The API Gateway origin names the route that answered, for the metrics; never sent on.
+    if let Some(route) = resp.remove_header(localfront_origins::ROUTE_KEY_HEADER) {
+        ctx.apigw_route = Some(String::from_utf8_lossy(route.as_bytes()).into_owned());
+    }
     let cookies_forwarded = ctx.distribution().is_some_and(|d| {
         let b = &d.cache_behaviors[ctx.behavior];
         b.cache_policy.cookies != Selection::None
