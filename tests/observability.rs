@@ -19,6 +19,35 @@ async fn origin() -> TestOrigin {
     .await
 }
 
+/// A distribution whose default behavior runs CloudFront Function `name` (`code`) on viewer-request
+/// in front of an `app` origin, with extra `[server]` lines and behavior keys. Keep the origin and
+/// the temp dir (it holds the code) alive.
+async fn with_function(
+    name: &str,
+    code: &str,
+    server: &str,
+    behavior: &str,
+) -> (Localfront, TestOrigin, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.js"));
+    std::fs::write(&path, code).unwrap();
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .server(server)
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            &format!("{behavior}\nfunction_associations = {{ viewer_request = \"{name}\" }}"),
+        )
+        .tail(&format!(
+            "[[functions]]\nname = \"{name}\"\ncode = \"{}\"\n",
+            path.display()
+        ))
+        .start()
+        .await;
+    (lf, origin, dir)
+}
+
 #[tokio::test]
 async fn request_counters_move_by_exactly_the_traffic_sent() {
     let origin = origin().await;
@@ -91,26 +120,13 @@ async fn request_counters_move_by_exactly_the_traffic_sent() {
 
 #[tokio::test]
 async fn function_runs_are_counted_by_result_with_duration_and_compute_utilization() {
-    let dir = tempfile::tempdir().unwrap();
-    let code = dir.path().join("gate.js");
-    std::fs::write(
-        &code,
+    let (lf, _origin, _dir) = with_function(
+        "gate",
         "function handler(event) {\n  if (event.request.uri === '/boom') { throw new Error('boom'); }\n  return event.request;\n}\n",
+        "",
+        "cache_policy = \"CachingDisabled\"",
     )
-    .unwrap();
-    let origin = TestOrigin::named("app").await;
-    let lf = Localfront::builder()
-        .origin("app", &origin)
-        .default_behavior(
-            "app",
-            "cache_policy = \"CachingDisabled\"\nfunction_associations = { viewer_request = \"gate\" }",
-        )
-        .tail(&format!(
-            "[[functions]]\nname = \"gate\"\ncode = \"{}\"\n",
-            code.display()
-        ))
-        .start()
-        .await;
+    .await;
 
     for _ in 0..4 {
         assert_eq!(lf.get("/fine").await.status(), 200);
@@ -275,27 +291,13 @@ fn read(path: &Path) -> String {
 
 #[tokio::test]
 async fn function_logs_are_framed_with_the_request_id_and_served_by_the_admin_api() {
-    let dir = tempfile::tempdir().unwrap();
-    let code = dir.path().join("talk.js");
-    std::fs::write(
-        &code,
+    let (lf, _origin, _dir) = with_function(
+        "talk",
         "function handler(event) {\n  console.log('saw ' + event.request.uri);\n  return event.request;\n}\n",
+        "function_log = \"functions.log\"\n",
+        "",
     )
-    .unwrap();
-    let origin = TestOrigin::named("app").await;
-    let lf = Localfront::builder()
-        .server("function_log = \"functions.log\"\n")
-        .origin("app", &origin)
-        .default_behavior(
-            "app",
-            "function_associations = { viewer_request = \"talk\" }",
-        )
-        .tail(&format!(
-            "[[functions]]\nname = \"talk\"\ncode = \"{}\"\n",
-            code.display()
-        ))
-        .start()
-        .await;
+    .await;
 
     let res = lf.get("/hello").await;
     let id = res.headers()["x-amz-cf-id"].to_str().unwrap().to_owned();
@@ -337,26 +339,13 @@ async fn function_logs_are_framed_with_the_request_id_and_served_by_the_admin_ap
 
 #[tokio::test]
 async fn logs_follow_streams_new_lines_as_they_are_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let code = dir.path().join("talk.js");
-    std::fs::write(
-        &code,
+    let (lf, _origin, _dir) = with_function(
+        "talk",
         "function handler(event) {\n  console.log('uri ' + event.request.uri);\n  return event.request;\n}\n",
+        "",
+        "",
     )
-    .unwrap();
-    let origin = TestOrigin::named("app").await;
-    let lf = Localfront::builder()
-        .origin("app", &origin)
-        .default_behavior(
-            "app",
-            "function_associations = { viewer_request = \"talk\" }",
-        )
-        .tail(&format!(
-            "[[functions]]\nname = \"talk\"\ncode = \"{}\"\n",
-            code.display()
-        ))
-        .start()
-        .await;
+    .await;
 
     // `localfront logs --follow` in a child process, reading its stdout as lines arrive.
     let mut follower = std::process::Command::new(support::localfront::binary())
