@@ -1,7 +1,7 @@
 //! One boa context per function and worker thread (issue 5 item 7): the CloudFront restrictions
 //! (§7: no `eval`/`Function` constructor, no timers, `Date` frozen at the start of the run, UTC),
 //! the builtins of `prelude.js`, the `cloudfront` module (2.0), then the function's code, compiled
-//! once; `handler` is looked up once.
+//! once into a factory whose call runs the top level and yields a fresh `handler` for each run.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -16,7 +16,7 @@ use boa_engine::{
 };
 
 use crate::budget::{self, Budgets};
-use crate::source::{JsRuntime, CLOUDFRONT_GLOBAL};
+use crate::source::{JsRuntime, CLOUDFRONT_GLOBAL, INSTANCE_GLOBAL};
 use crate::{cloudfront_module, natives, run_state};
 
 const PRELUDE: &str = include_str!("prelude.js");
@@ -79,7 +79,9 @@ impl HostHooks for Hooks {
 /// A function ready to run on this thread.
 pub(crate) struct Loaded {
     pub context: Context,
-    pub handler: JsFunction,
+    /// The factory that runs the function's top level and returns its `handler`, called once per
+    /// run so that no state survives between runs.
+    pub instance: JsFunction,
     /// `request.rawQueryString` (2.0).
     pub raw_query_string: Option<JsFunction>,
 }
@@ -117,19 +119,20 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
     }
     evaluated.map_err(|e| js_error(e, &mut context))?;
 
-    let handler = context
+    let instance = context
         .global_object()
-        .get(js_string!("handler"), &mut context)
-        .map_err(|e| js_error(e, &mut context))?;
-    let handler = handler
+        .get(JsString::from(INSTANCE_GLOBAL), &mut context)
+        .map_err(|e| js_error(e, &mut context))?
         .as_object()
         .and_then(|o| JsFunction::from_object(o.clone()))
-        .ok_or_else(|| {
-            LoadError::Js(
-                "ReferenceError".into(),
-                "handler is not defined: a CloudFront Function needs a global `function handler(event)`".into(),
-            )
-        })?;
+        .ok_or_else(|| LoadError::Js("InternalError".into(), "no function factory".into()))?;
+    // Run the top level once now: its errors and a missing handler are load errors.
+    budget::start(budgets);
+    let first = instance_handler(&instance, &mut context);
+    if let Some(exceeded) = budget::finish() {
+        return Err(LoadError::Limit(exceeded));
+    }
+    first.map_err(|e| js_error(e, &mut context))?;
     let raw_query_string = (runtime == JsRuntime::CloudfrontJs2).then(|| {
         let f = NativeFunction::from_fn_ptr(raw_query_string);
         boa_engine::object::FunctionObjectBuilder::new(context.realm(), f)
@@ -139,11 +142,30 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
     });
     Ok(Loaded {
         context,
-        handler,
+        instance,
         raw_query_string,
     })
 }
 
+/// Runs the function's top level afresh (see `source::PREFIX`) and returns its `handler`.
+pub(crate) fn instance_handler(
+    instance: &JsFunction,
+    context: &mut Context,
+) -> JsResult<JsFunction> {
+    // Top-level `this` is the global object, as in a script.
+    let global = context.global_object();
+    let handler = instance.call(&global.into(), &[], context)?;
+    handler
+        .as_object()
+        .and_then(|o| JsFunction::from_object(o.clone()))
+        .ok_or_else(|| {
+            JsNativeError::reference()
+                .with_message(
+                    "handler is not defined: a CloudFront Function needs a global `function handler(event)`",
+                )
+                .into()
+        })
+}
 /// `request.rawQueryString()`: the raw query without `?`, `""` for a bare `?`, `undefined` without
 /// one (§4).
 fn raw_query_string(_: &JsValue, _: &[JsValue], _: &mut Context) -> JsResult<JsValue> {

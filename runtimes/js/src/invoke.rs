@@ -61,8 +61,8 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     let context = &mut loaded.context;
     let event_obj =
         event_js::build(event, loaded.raw_query_string.as_ref(), context).map_err(Failure::Js)?;
-    let value = loaded
-        .handler
+    let handler = engine::instance_handler(&loaded.instance, context).map_err(Failure::Js)?;
+    let value = handler
         .call(&JsValue::undefined(), &[event_obj.into()], context)
         .map_err(Failure::Js)?;
     let value = match value

@@ -166,9 +166,11 @@ pub(crate) fn prepare(source: &FunctionSource) -> Result<String, Vec<ValidationE
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut code = String::with_capacity(src.len() + 16);
-    // Strict mode always (§7); on line 1 so that positions stay the function's own.
-    code.push_str("'use strict';");
+    let mut code = String::with_capacity(src.len() + PREFIX.len() + SUFFIX.len());
+    // Strict mode always (§7), and the function's top level inside a factory called afresh for
+    // every run, so that no state survives from one viewer's request to the next (§7: each
+    // invocation is isolated). Both on line 1 so that lines stay the function's own.
+    code.push_str(PREFIX);
     let mut last = 0;
     for (start, end, text) in &edits {
         code.push_str(&src[last..*start]);
@@ -176,6 +178,7 @@ pub(crate) fn prepare(source: &FunctionSource) -> Result<String, Vec<ValidationE
         last = *end;
     }
     code.push_str(&src[last..]);
+    code.push_str(SUFFIX);
     let toks = tokens::tokenize(&code)
         .map_err(|e| vec![err_at(None, format!("SyntaxError: {}", e.message))])?;
     instrument::instrument(&code, &toks).map_err(|message| {
@@ -274,16 +277,32 @@ mod tests {
         ))
         .unwrap();
         assert!(code.starts_with(
-            "'use strict';var cf = __lf_cloudfront;\nfunction handler(e) {__lf_tick();"
+            "'use strict';var __lf_instance = function () {__lf_tick();var cf = __lf_cloudfront;\nfunction handler(e) {__lf_tick();"
         ));
     }
 }
 
-/// `(line, column)` from boa's `… at line N, col M` suffix.
+/// What precedes the function's code on its first line: strict mode and the per-run factory.
+const PREFIX: &str = "'use strict';var __lf_instance = function () {";
+
+/// What follows the function's code: the factory's result is the run's `handler`.
+const SUFFIX: &str = "\n;return typeof handler === 'function' ? handler : undefined;\n};";
+
+/// The global through which `engine.rs` finds the factory of [`PREFIX`].
+pub(crate) const INSTANCE_GLOBAL: &str = "__lf_instance";
+
+/// `(line, column)` in the function's own code from boa's `… at line N, col M` suffix (columns on
+/// line 1 are shifted back over [`PREFIX`]).
 pub(crate) fn syntax_position(message: &str) -> Option<(usize, usize)> {
     let rest = &message[message.rfind(" at line ")? + " at line ".len()..];
     let (line, col) = rest.split_once(", col ")?;
-    Some((line.parse().ok()?, col.trim().parse().ok()?))
+    let (line, col): (usize, usize) = (line.parse().ok()?, col.trim().parse().ok()?);
+    let col = if line == 1 {
+        col.saturating_sub(PREFIX.len()).max(1)
+    } else {
+        col
+    };
+    Some((line, col))
 }
 
 #[cfg(test)]

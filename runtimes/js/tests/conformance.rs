@@ -404,3 +404,50 @@ fn load_errors_are_reported_for_every_function() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn no_state_survives_from_one_run_to_the_next() {
+    // Each run gets a fresh top level: a counter in a global variable, a `let` cache and a
+    // memoised object start over every time, as every CloudFront invocation does.
+    let f = Functions::new(vec![FunctionSource::new(
+        "counter",
+        "var count = 0;\nlet seen = {};\nconst top = this === globalThis;\n\
+         function handler(e) {\n  count++;\n  seen[e.request.uri] = (seen[e.request.uri] || 0) + 1;\n\
+           e.request.headers['x-count'] = {value: count + '/' + seen[e.request.uri] + '/' + top};\n\
+           return e.request;\n}",
+    )])
+    .unwrap();
+    let event: cff::Event = serde_json::from_value(request_event(
+        "/same",
+        json!({}),
+        json!({"host": {"value": "a"}}),
+        json!({}),
+    ))
+    .unwrap();
+    for _ in 0..3 {
+        let Output::Request(r) = f
+            .invoke("counter", &event, &InvokeOptions::default())
+            .unwrap()
+            .output
+        else {
+            panic!("expected a request")
+        };
+        assert_eq!(
+            r.headers.get("x-count").map(|e| e.values.clone()),
+            Some(vec!["1/1/true".to_owned()])
+        );
+    }
+    // A top level that throws on a run is that run's execution error.
+    let f = Functions::new(vec![FunctionSource::new(
+        "late",
+        "if (Date.now() > 4102444800000) { throw new Error('too late'); }\nfunction handler(e) { return e.request }",
+    )])
+    .unwrap();
+    let options = InvokeOptions {
+        now: Some(UNIX_EPOCH + Duration::from_secs(4_102_444_801)),
+        ..Default::default()
+    };
+    let e = f.invoke("late", &event, &options).unwrap_err();
+    assert_eq!(e.status(), 503);
+    assert!(e.error_message().contains("too late"), "{e}");
+}
