@@ -245,6 +245,62 @@ component = "{lambda_wasm}"
 """
 
 
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)) * 1024
+
+
+def admin_metric(aport, name):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{aport}/metrics").read().decode()
+    return sum(float(m.group(1)) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? ([\d.e+]+)$", text, re.M))
+
+
+def cache_memory(d, lport, aport, pid, objects):
+    """P7: fills the cache with `objects` distinct 1 KB objects (wrk with a Lua script walking
+    /obj/<n>/1k, then hits once all are stored) and prints RSS growth ÷ cached payload bytes."""
+    script = f"{d}/fill.lua"
+    with open(script, "w") as f:
+        f.write(f"""
+n = 0
+request = function()
+  n = n + 1
+  if n > {objects} then n = 1 end
+  return wrk.format("GET", "/obj/" .. n .. "/1k")
+end
+""")
+    before_objects = admin_metric(aport, "localfront_cache_objects")
+    rss_before = rss_bytes(pid)
+    deadline = time.time() + 300
+    while admin_metric(aport, "localfront_cache_objects") - before_objects < objects:
+        if time.time() > deadline:
+            sys.exit("P7: the cache did not fill in 5 minutes")
+        subprocess.run(pin(1) + ["wrk", "-t1", "-c8", "-d5s", "-s", script, f"http://127.0.0.1:{lport}/"],
+                       capture_output=True, check=True)
+    stored = admin_metric(aport, "localfront_cache_objects") - before_objects
+    growth = rss_bytes(pid) - rss_before
+    payload = stored * 1024
+    ratio = growth / payload
+    print(f"{'P7 cache memory':<24} {int(stored)} objects of 1 KB: RSS +{growth / 2**20:.1f} MiB for "
+          f"{payload / 2**20:.1f} MiB of payload: {ratio:.2f} RSS growth ÷ payload "
+          f"(goal ≤ 1.5, {'meets' if ratio <= 1.5 else 'above'})")
+
+
+def function_vs_node():
+    """P9: `cargo bench -p localfront-js` times a URL-rewrite run on a reused context and the same
+    function in Node with a fresh `vm` context per request, in one process run."""
+    out = subprocess.run(["cargo", "bench", "-q", "-p", "localfront-js", "--bench", "url_rewrite", "--",
+                          "--warm-up-time", "1", "--measurement-time", "2"],
+                         cwd=ROOT, capture_output=True, text=True).stdout
+    ours = re.search(r"localfront \(boa, reused context\): ([\d.]+) µs", out)
+    node = re.search(r"node \(fresh vm context per request\): ([\d.]+) µs", out)
+    if not ours or not node:
+        print(f"{'P9 CFF ÷ Node vm':<24} not measured (no node on the PATH, or the bench failed)")
+        return
+    ratio = float(ours.group(1)) / float(node.group(1))
+    print(f"{'P9 CFF ÷ Node vm':<24} {ours.group(1)} µs vs {node.group(1)} µs per run: {ratio:.3f} "
+          f"(goal ≤ 0.1, {'meets' if ratio <= 0.1 else 'above'})")
+
+
 def children(pid):
     try:
         out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
@@ -364,8 +420,12 @@ def main():
                 print(f"{'':<24} added latency: p50 {added[0]:.0f} µs, p99 {added[1]:.0f} µs "
                       f"(goal p50 ≤ 50 µs, {'meets' if added[0] <= 50 else 'below'}); CPU added "
                       f"{targets[0].median(3) - targets[1].median(3):.1f} µs/req")
-        print("not measured yet: P5 JWT route (not landed), P7 cache memory per object, P9 function "
-              "cost vs Node vm (see benches/README.md)")
+        cache_memory(d, lport, aport, lf.pid, 1_000 if args.smoke else 100_000)
+        if args.smoke:
+            print(f"{'P9 CFF ÷ Node vm':<24} skipped in the smoke run (cargo bench builds its own binary)")
+        else:
+            function_vs_node()
+        print("not measured yet: P5 JWT route (not landed) (see benches/README.md)")
         if args.smoke:
             print("benchmark harness smoke run finished")
     except Exception:

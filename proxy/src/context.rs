@@ -11,6 +11,7 @@ use crate::metrics::METRICS;
 use crate::snapshot::Snapshot;
 use crate::stages::compress::Compressor;
 use crate::stages::exchange::Exchange;
+use crate::stages::request_body::RequestBody;
 use crate::trace::Trace;
 
 /// What CloudFront reports in `X-Cache` (spec/distribution.md §8).
@@ -111,6 +112,8 @@ pub struct RequestContext {
     pub trace: Option<Box<Trace>>,
     /// The last CloudFront Function run's compute utilization (0–100), for the trace.
     pub compute_utilization: Option<u8>,
+    /// The viewer's body as Lambda@Edge IncludeBody read it, and a handler's replacement.
+    pub request_body: RequestBody,
     /// Counts the request in `localfront_requests_in_flight` while it lives.
     _in_flight: InFlight,
 }
@@ -178,6 +181,7 @@ impl RequestContext {
             apigw_route: None,
             trace: None,
             compute_utilization: None,
+            request_body: RequestBody::default(),
             _in_flight: InFlight::new(),
         }
     }

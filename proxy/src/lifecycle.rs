@@ -30,6 +30,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use localfront_events::lambda_edge::EventType;
 use pingora::cache::{CacheKey, CacheMeta, NoCacheReason, RespCacheable};
 use pingora::http::ResponseHeader;
 use pingora::prelude::HttpPeer;
@@ -174,6 +175,27 @@ impl Edge {
             session.set_keepalive(None);
         }
         self.respond(session, ctx, answer).await
+    }
+
+    /// Reads the viewer's body as far as `event`'s Lambda@Edge handler wants it (IncludeBody).
+    /// A viewer that expects `100 Continue` is invited first: the edge sends it itself, and the
+    /// origin never sees `Expect` (spec/distribution.md §3).
+    async fn read_body_for(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestContext,
+        event: EventType,
+    ) -> Result<()> {
+        let Some(limit) = edge_code::body_limit(ctx, event) else {
+            return Ok(());
+        };
+        if is_expect_continue_req(session.req_header()) && !session.is_body_empty() {
+            session.write_continue_response().await?;
+            session
+                .req_header_mut()
+                .remove_header(&http::header::EXPECT);
+        }
+        ctx.request_body.read(session, limit).await
     }
 
     /// The custom error page for `status`, fetched through this edge, if a rule has one.
@@ -321,6 +343,10 @@ impl ProxyHttp for Edge {
         let connection = viewer_connection(session);
         viewer_headers::add_request_headers(ctx, session.req_header_mut(), &connection)?;
         // viewer-request: a CloudFront Function or Lambda@Edge handler may rewrite or answer.
+        if !ctx.internal {
+            self.read_body_for(session, ctx, EventType::ViewerRequest)
+                .await?;
+        }
         if let Err(answer) =
             edge_code::viewer_request(ctx, session.req_header_mut(), viewer_ip).await
         {
@@ -433,6 +459,8 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<bool> {
         // origin-request: cache misses only, before the origin is contacted.
+        self.read_body_for(session, ctx, EventType::OriginRequest)
+            .await?;
         let viewer_ip = viewer_ip(session);
         match edge_code::origin_request(ctx, session.req_header_mut(), viewer_ip).await {
             Ok(()) => Ok(true),
@@ -459,6 +487,7 @@ impl ProxyHttp for Edge {
                 replace_response(ctx, &header, Err(answer))?;
             }
         }
+        ctx.request_body.start_attempt(session);
         ctx.origin_started = Some(std::time::Instant::now());
         ctx.trace("origin", |ctx| {
             json!({
@@ -471,6 +500,17 @@ impl ProxyHttp for Edge {
         origin_request::peer(ctx).await
     }
 
+    async fn request_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut RequestContext,
+    ) -> Result<()> {
+        ctx.request_body.forward(body);
+        Ok(())
+    }
+
     async fn upstream_request_filter(
         &self,
         session: &mut Session,
@@ -478,6 +518,7 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         origin_request::rewrite(req, ctx, viewer_ip(session))?;
+        ctx.request_body.rewrite_request(req)?;
         ctx.origin_accept_encoding = req
             .headers
             .get(http::header::ACCEPT_ENCODING)
@@ -517,7 +558,9 @@ impl ProxyHttp for Edge {
             return e;
         }
         let method = session.req_header().method.clone();
-        let buffer_ok = !session.as_ref().retry_buffer_truncated();
+        let buffer_ok = ctx
+            .request_body
+            .replayable(session.as_ref().retry_buffer_truncated());
         let e = origin_request::on_proxy_error(ctx, method.as_str(), buffer_ok, e);
         let (error, retry) = (e.to_string(), e.retry());
         ctx.trace(

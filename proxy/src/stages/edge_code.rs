@@ -137,6 +137,19 @@ pub async fn viewer_response(
     }
 }
 
+/// How much of the viewer's body `event`'s handler wants before it runs: its input limit when
+/// the behavior's handler for that event sets IncludeBody (spec/lambda-edge.md §2).
+pub fn body_limit(ctx: &RequestContext, event: EventType) -> Option<usize> {
+    let h = match event {
+        EventType::ViewerRequest => handler(ctx, |l| &l.viewer_request),
+        EventType::OriginRequest => handler(ctx, |l| &l.origin_request),
+        _ => None,
+    }?;
+    h.spec()
+        .include_body
+        .then(|| localfront_events::lambda_edge::body_input_limit(event))
+}
+
 fn behavior(ctx: &RequestContext) -> Option<&CacheBehavior> {
     ctx.distribution().map(|d| &d.cache_behaviors[ctx.behavior])
 }

@@ -38,11 +38,18 @@ pub async fn on_request(
     let origin = (event_type == EventType::OriginRequest)
         .then(|| ctx.current_origin().map(event_origin))
         .flatten();
-    let cf = cf(ctx, event_type, req, viewer_ip, origin, None);
+    let mut cf = cf(ctx, event_type, req, viewer_ip, origin, None);
+    if handler.spec().include_body {
+        cf.request.body = Some(ctx.request_body.event_body(event_type));
+    }
     match invoke(handler, ctx, &cf).await {
         Ok(HandlerResult::Request(out)) => {
-            if let Err(reason) =
-                apply_request(req, &out).and_then(|()| apply_origin(ctx, out.origin.as_ref()))
+            if let Err(reason) = apply_request(req, &out)
+                .and_then(|()| apply_origin(ctx, out.origin.as_ref()))
+                .and_then(|()| match handler.spec().include_body {
+                    true => ctx.request_body.apply(out.body.as_ref()),
+                    false => Ok(()),
+                })
             {
                 return RequestOutcome::Respond(validation_error(handler.name(), &reason, ctx));
             }

@@ -14,6 +14,7 @@ pub mod observe;
 pub mod origin_request;
 pub mod origin_response;
 pub mod private_content;
+pub mod request_body;
 pub mod response_headers;
 pub mod route;
 pub mod viewer_headers;

@@ -607,6 +607,11 @@ pub struct Session {
     upstream_write_pending_time: Duration,
     /// Flag that is set when the shutdown process has begun.
     shutdown_flag: Arc<AtomicBool>,
+    /// localfront patch: the request body, or its start, that the application read before
+    /// proxying (or a body that replaces it). When set, it is sent to the upstream first on every
+    /// attempt in place of the retry buffer, which holds at most 64 KB; what the downstream sends
+    /// after it follows.
+    pub request_body_read_ahead: Option<Bytes>,
 }
 
 impl Session {
@@ -634,6 +639,7 @@ impl Session {
             downstream_task_seen_upgraded: false,
             upstream_write_pending_time: Duration::ZERO,
             shutdown_flag,
+            request_body_read_ahead: None,
         }
     }
 

@@ -485,7 +485,11 @@ where
 
         let mut downstream_state = DownstreamStateMachine::new(session.as_mut().is_body_done());
 
-        let buffer = session.as_ref().get_retry_buffer();
+        // localfront patch: a body read ahead by the application goes first.
+        let buffer = session
+            .request_body_read_ahead
+            .clone()
+            .or_else(|| session.as_ref().get_retry_buffer());
 
         // retry, send buffer if it exists or body empty
         if buffer.is_some() || session.as_mut().is_body_empty() {

@@ -527,7 +527,12 @@ where
         let mut downstream_state = DownstreamStateMachine::new(session.as_mut().is_body_done());
 
         // retry, send buffer if it exists
-        if let Some(buffer) = session.as_mut().get_retry_buffer() {
+        // localfront patch: a body read ahead by the application goes first.
+        let buffer = session
+            .request_body_read_ahead
+            .clone()
+            .or_else(|| session.as_mut().get_retry_buffer());
+        if let Some(buffer) = buffer {
             self.send_body_to2(
                 session,
                 Some(buffer),
