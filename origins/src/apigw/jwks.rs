@@ -38,7 +38,7 @@ enum Source {
     /// Keys fetched from the JWKS at `jwks_url`, or the one the issuer's discovery document
     /// names.
     Remote {
-        client: Client<HttpConnector, Empty<Bytes>>,
+        client: Box<Client<HttpConnector, Empty<Bytes>>>,
         jwks_url: Option<String>,
         issuer: String,
     },
@@ -58,12 +58,12 @@ impl KeyStore {
         let source = match (source, fixed) {
             (_, Some(set)) => Source::Fixed(set),
             (JwksSource::Url(url), None) => Source::Remote {
-                client: Client::builder(TokioExecutor::new()).build_http(),
+                client: Box::new(Client::builder(TokioExecutor::new()).build_http()),
                 jwks_url: Some(url.clone()),
                 issuer: issuer.to_owned(),
             },
             _ => Source::Remote {
-                client: Client::builder(TokioExecutor::new()).build_http(),
+                client: Box::new(Client::builder(TokioExecutor::new()).build_http()),
                 jwks_url: None,
                 issuer: issuer.to_owned(),
             },

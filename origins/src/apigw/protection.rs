@@ -25,7 +25,7 @@ pub(crate) struct Protection {
 }
 
 enum Authorizer {
-    Jwt(JwtCheck),
+    Jwt(Box<JwtCheck>),
     Lambda(LambdaCheck),
 }
 
@@ -61,7 +61,7 @@ impl Protection {
                         JwksSource::Url(_) | JwksSource::Discovery => None,
                     };
                     let keys = KeyStore::new(&jwt.keys, fixed, &jwt.issuer);
-                    Authorizer::Jwt(JwtCheck::new(jwt.clone(), keys))
+                    Authorizer::Jwt(Box::new(JwtCheck::new(jwt.clone(), keys)))
                 }
                 AuthorizerKind::Lambda(lambda) => {
                     let function = functions.get(&lambda.function).ok_or_else(|| {
