@@ -17,6 +17,8 @@ pub struct ApiConfig {
     pub stages: Vec<StageConfig>,
     /// Routes, in the order of the file (order does not matter for matching).
     pub routes: Vec<RouteConfig>,
+    /// Authorizers routes refer to by name.
+    pub authorizers: Vec<crate::api_auth::AuthorizerConfig>,
 }
 
 /// One stage of an API.
@@ -65,6 +67,10 @@ pub struct RouteConfig {
     pub request_parameters: Vec<ParameterMapping>,
     /// Response parameter mappings per backend status.
     pub response_parameters: Vec<(u16, Vec<ParameterMapping>)>,
+    /// The authorizer (of the API's `authorizers`) that checks requests first, if any.
+    pub authorizer: Option<String>,
+    /// With a JWT authorizer: the token's `scope`/`scp` must hold one of these.
+    pub authorization_scopes: Vec<String>,
 }
 
 /// A route's integration.

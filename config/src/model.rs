@@ -34,6 +34,8 @@ pub struct Config {
     pub apis: Vec<ApiConfig>,
     /// Lambda functions (WebAssembly components) that API routes integrate with.
     pub lambda_functions: Vec<LambdaFunctionConfig>,
+    /// Local Cognito-style issuers (`[[issuers]]`), served on the admin listener.
+    pub issuers: Vec<crate::api_auth::IssuerConfig>,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler.

@@ -13,6 +13,8 @@ pub struct RawApi {
     pub stages: Vec<RawStage>,
     #[serde(default)]
     pub routes: BTreeMap<String, RawRoute>,
+    #[serde(default)]
+    pub authorizers: Vec<RawAuthorizer>,
 }
 
 /// `[[apis.stages]]`.
@@ -34,6 +36,46 @@ pub struct RawRoute {
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
     pub response_parameters: BTreeMap<String, BTreeMap<String, String>>,
+    pub authorizer: Option<String>,
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
+}
+
+/// `[[apis.authorizers]]`: a JWT or Lambda authorizer.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawAuthorizer {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub identity_source: Option<Vec<String>>,
+    pub issuer: Option<String>,
+    pub local_issuer: Option<String>,
+    pub audience: Option<Vec<String>>,
+    pub jwks_url: Option<String>,
+    pub jwks_file: Option<String>,
+    pub algorithms: Option<Vec<String>>,
+    pub leeway_seconds: Option<i64>,
+    pub function: Option<String>,
+    pub ttl_seconds: Option<i64>,
+    pub enable_simple_responses: Option<bool>,
+}
+
+/// `[[issuers]]`: a local Cognito-style user pool.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawIssuer {
+    pub name: Option<String>,
+    pub issuer_url: Option<String>,
+    pub key_file: Option<String>,
+    #[serde(default)]
+    pub users: Vec<RawIssuerUser>,
+}
+
+/// One of `[[issuers]]`' `users`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawIssuerUser {
+    pub username: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 /// `[[lambda_functions]]`.

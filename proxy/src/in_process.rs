@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use localfront_config::{Config, OriginKind};
-use localfront_origins::{serve_unix, ApiGateway, InProcessOrigin, S3Directory};
+use localfront_origins::{serve_unix, ApiGateway, InProcessOrigin, LocalIssuers, S3Directory};
 use tokio::sync::watch;
 
 use crate::lambda_functions::LambdaFunctions;
@@ -46,6 +46,7 @@ pub fn bind(
     socket_dir: &Path,
     generation: u64,
     lambda_functions: &Arc<LambdaFunctions>,
+    issuers: &LocalIssuers,
 ) -> Result<(Bound, Stop), String> {
     let mut servers = Vec::new();
     for (i, d) in config.distributions.iter().enumerate() {
@@ -58,8 +59,9 @@ pub fn bind(
                     let Some(api) = config.apis.iter().find(|a| &a.name == name) else {
                         return Err(format!("origin `{}`: unknown api `{name}`", o.id));
                     };
-                    let gateway = ApiGateway::new(api.clone(), lambda_functions.all().clone())
-                        .map_err(|e| format!("origin `{}`: {e}", o.id))?;
+                    let gateway =
+                        ApiGateway::new(api.clone(), lambda_functions.all().clone(), issuers)
+                            .map_err(|e| format!("origin `{}`: {e}", o.id))?;
                     InProcessOrigin::Api(Arc::new(gateway))
                 }
                 OriginKind::S3(s3) => InProcessOrigin::S3(Arc::new(

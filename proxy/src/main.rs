@@ -26,6 +26,7 @@ mod snapshot;
 mod stages;
 mod test_function;
 mod tls;
+mod token;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -186,6 +187,14 @@ enum Command {
         #[command(flatten)]
         signing: sign::SigningArgs,
     },
+    /// Print a token signed by a local issuer of the config (`[[issuers]]`), with Cognito's claims.
+    Token {
+        /// The config declaring the issuer (default: ./localfront.toml).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        token: token::TokenArgs,
+    },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -285,6 +294,19 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("localfront logs: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Token { config, token } => {
+            let config = config.unwrap_or_else(|| PathBuf::from("localfront.toml"));
+            match token::run(&config, &token) {
+                Ok(jwt) => {
+                    println!("{jwt}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("localfront token: {e}");
                     ExitCode::FAILURE
                 }
             }

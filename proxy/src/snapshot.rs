@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use localfront_config::{Config, Distribution, OriginKind};
+use localfront_origins::LocalIssuers;
 use wildmatch::WildMatch;
 
 use crate::edge_functions::EdgeFunctions;
@@ -37,6 +38,9 @@ pub struct Snapshot {
     pub lambdas: EdgeLambdas,
     /// Lambda functions behind API origins (their counters feed the admin API and metrics).
     pub lambda_functions: Arc<LambdaFunctions>,
+    /// Local issuers (`[[issuers]]`), their keys loaded: the admin listener serves their
+    /// discovery documents and keys.
+    pub issuers: LocalIssuers,
     /// Stops this generation's in-process origins when the last request using it is done.
     _origins: Stop,
 }
@@ -86,8 +90,10 @@ impl Snapshot {
                 return Err(errors);
             }
         };
-        let (bound, stop) = in_process::bind(&config, socket_dir, generation, &lambda_functions)
-            .map_err(|e| vec![e])?;
+        let issuers = LocalIssuers::load(&config.issuers)?;
+        let (bound, stop) =
+            in_process::bind(&config, socket_dir, generation, &lambda_functions, &issuers)
+                .map_err(|e| vec![e])?;
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -120,6 +126,7 @@ impl Snapshot {
             functions,
             lambdas,
             lambda_functions,
+            issuers,
             _origins: stop,
         };
         Ok((snapshot, bound))

@@ -145,6 +145,8 @@ mod tests {
                 timeout: Duration::from_secs(30),
                 request_parameters: vec![],
                 response_parameters: vec![],
+                authorizer: None,
+                authorization_scopes: vec![],
             })
             .collect();
         (
