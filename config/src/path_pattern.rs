@@ -61,6 +61,9 @@ fn decode_unreserved(path: &str) -> String {
             .flatten()
             .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
             .filter(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b));
+        // A decoded hex digit right after a `%` (or `%` and a hex digit) would spell a new escape
+        // that a second normalization would decode: keep it encoded, so normalizing is idempotent.
+        let escaped = escaped.filter(|b| !(b.is_ascii_hexdigit() && ends_an_escape_prefix(&out)));
         match escaped {
             Some(b) => {
                 out.push(b);
@@ -75,6 +78,15 @@ fn decode_unreserved(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether `out` ends with `%` or `%` and one hex digit.
+fn ends_an_escape_prefix(out: &[u8]) -> bool {
+    match out {
+        [.., b'%'] => true,
+        [.., b'%', h] => h.is_ascii_hexdigit(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +99,15 @@ mod tests {
         assert_eq!(normalize_path("/%7Euser/x%2Fy"), "/~user/x%2Fy");
         assert_eq!(normalize_path("/dir/"), "/dir/");
         assert_eq!(normalize_path("/a/b/.."), "/a/");
+    }
+
+    #[test]
+    fn normalizing_twice_changes_nothing() {
+        // Decoding `%32` and `%45` after a stray `%` spelled `%2E`, which a second pass read as `.`.
+        for path in ["/%%32%45", "/a/%%32%45/x", "/%4%45", "/%%34E", "/%25%32%45"] {
+            let once = normalize_path(path);
+            assert_eq!(normalize_path(&once), once, "{path}");
+        }
     }
 
     #[test]
