@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use localfront_events::cff;
-use localfront_js::{FunctionSource, Functions, InvokeOptions};
+use localfront_js::{Budgets, FunctionSource, Functions, InvokeOptions, ThrottlePolicy};
 
 const ECHO_REQUEST: &str = "function handler(event) { return event.request; }";
 const ECHO_RESPONSE: &str = "function handler(event) { return event.response; }";
@@ -18,11 +18,21 @@ const RETURN_JSON: &str =
 fn functions() -> &'static Functions {
     static FUNCTIONS: OnceLock<Functions> = OnceLock::new();
     FUNCTIONS.get_or_init(|| {
-        Functions::new(vec![
-            FunctionSource::new("echo-request", ECHO_REQUEST),
-            FunctionSource::new("echo-response", ECHO_RESPONSE),
-            FunctionSource::new("return-json", RETURN_JSON),
-        ])
+        // Sanitizer builds use far bigger stack frames: give the run room (libFuzzer's thread has
+        // 8 MiB), or even loading trips the native-stack budget.
+        let budgets = Budgets {
+            max_stack: 4 << 20,
+            ..Budgets::default()
+        };
+        Functions::with_budgets(
+            vec![
+                FunctionSource::new("echo-request", ECHO_REQUEST),
+                FunctionSource::new("echo-response", ECHO_RESPONSE),
+                FunctionSource::new("return-json", RETURN_JSON),
+            ],
+            budgets,
+            ThrottlePolicy::default(),
+        )
         .expect("the fuzz functions load")
     })
 }
