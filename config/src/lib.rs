@@ -9,6 +9,7 @@ pub mod apis;
 pub mod continuous_deployment;
 mod error;
 pub mod model;
+pub mod path_pattern;
 pub mod policies;
 pub mod private_content;
 mod raw;

@@ -138,6 +138,24 @@ pub struct Server {
     pub h2c: bool,
     /// How long an upgraded (WebSocket) connection may stay idle: CloudFront's 10 minutes.
     pub websocket_idle_timeout: Duration,
+    /// Slow and idle viewers (spec/hardening.md §3).
+    pub viewer_timeouts: ViewerTimeouts,
+}
+
+/// How long localfront waits on a viewer (spec/hardening.md §3), and how many connections it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViewerTimeouts {
+    /// The whole request header must arrive within this time: else `408` and the connection closes.
+    pub client_header: Duration,
+    /// The longest pause between two reads of a request body: else `408` and the connection closes.
+    pub client_body: Duration,
+    /// The longest a write to the viewer may wait (a viewer that stops reading): then the
+    /// connection closes.
+    pub send: Duration,
+    /// How long an idle keep-alive connection is kept before it is closed silently.
+    pub keepalive: Duration,
+    /// HTTP/1.x connections open at once; new ones over it are closed at once.
+    pub max_connections: usize,
 }
 
 /// A log destination.

@@ -132,6 +132,11 @@ pub struct RawServer {
     pub trace: Option<bool>,
     pub h2c: Option<bool>,
     pub websocket_idle_timeout: Option<i64>,
+    pub client_header_timeout: Option<i64>,
+    pub client_body_timeout: Option<i64>,
+    pub send_timeout: Option<i64>,
+    pub keepalive_timeout: Option<i64>,
+    pub max_connections: Option<i64>,
 }
 
 /// `[[distributions]]`.

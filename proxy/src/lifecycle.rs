@@ -71,6 +71,17 @@ fn viewer_connection(session: &Session) -> viewer_headers::Connection {
     }
 }
 
+/// The per-request viewer timers (spec/hardening.md §3): the pause allowed between body reads,
+/// between writes, and — when the connection is kept alive — before the next request. pingora
+/// turns keep-alive on with no idle limit for HTTP/1.1; localfront bounds it.
+fn viewer_timers(session: &mut Session, timeouts: &localfront_config::ViewerTimeouts) {
+    session.set_read_timeout(Some(timeouts.client_body));
+    session.set_write_timeout(Some(timeouts.send));
+    if session.get_keepalive().is_some() {
+        session.set_keepalive(Some(timeouts.keepalive.as_secs()));
+    }
+}
+
 /// Applies an edge function's response outcome: changes already made in place stand; a new body,
 /// or the function's failure, becomes a whole response written in `fail_to_proxy` (pingora lets a
 /// filter replace a header, not a body it has not read).
@@ -234,6 +245,7 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<bool> {
         ctx.viewer_https = session.digest().is_some_and(|d| d.ssl_digest.is_some());
+        viewer_timers(session, &ctx.snapshot.config.server.viewer_timeouts);
         let secret = &ctx.snapshot.internal_secret;
         ctx.internal = session
             .req_header()

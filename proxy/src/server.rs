@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use localfront_config::Config;
 use pingora::listeners::tls::TlsSettings;
+use pingora::proxy::DownstreamLimits;
 use pingora::server::configuration::ServerConf;
 use pingora::server::Server;
 use pingora::services::background::background_service;
@@ -126,6 +127,16 @@ pub fn build(source: ConfigSource, config: Config, options: Options) -> Result<B
         ),
         "localfront edge",
     );
+    // Slow and idle viewers (spec/hardening.md §3): the request-header deadline and the
+    // connection cap live in the (patched) pingora proxy, read at start; the per-request timers
+    // are set in `Edge::request_filter` from the serving config.
+    let timeouts = live.current().config.server.viewer_timeouts;
+    if let Some(proxy) = edge.app_logic_mut() {
+        proxy.downstream_limits = DownstreamLimits {
+            header_timeout: Some(timeouts.client_header),
+            max_connections: Some(DownstreamLimits::connection_cap(timeouts.max_connections)),
+        };
+    }
     if live.current().config.server.h2c {
         // HTTP/2 with prior knowledge on the plain listener (gRPC clients, `curl --http2-prior-knowledge`);
         // HTTP/1.1 viewers are still served there.

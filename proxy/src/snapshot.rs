@@ -7,9 +7,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use localfront_config::path_pattern::PathPattern;
 use localfront_config::{Config, Distribution, OriginKind};
 use localfront_origins::LocalIssuers;
-use wildmatch::WildMatch;
 
 use crate::edge_functions::EdgeFunctions;
 use crate::edge_lambdas::EdgeLambdas;
@@ -48,7 +48,7 @@ pub struct Snapshot {
 /// Serving data of one distribution, indexed like its config.
 pub struct DistributionView {
     /// Compiled path pattern of each cache behavior (default behavior last).
-    pub patterns: Vec<WildMatch>,
+    pub patterns: Vec<PathPattern>,
     /// Where each origin is reached, indexed like `Distribution::origins`.
     pub origins: Vec<OriginAddress>,
 }
@@ -144,16 +144,10 @@ impl Snapshot {
 
 impl DistributionView {
     fn new(d: &Distribution, index: usize, socket_dir: &Path, generation: u64) -> Self {
-        // CloudFront patterns may omit the leading `/` (spec/distribution.md §2); `*` matches `/`
-        // too, which is wildmatch's semantics.
         let patterns = d
             .cache_behaviors
             .iter()
-            .map(|b| match b.path_pattern.as_str() {
-                "*" => WildMatch::new("*"),
-                p if p.starts_with('/') => WildMatch::new(p),
-                p => WildMatch::new(&format!("/{p}")),
-            })
+            .map(|b| PathPattern::new(&b.path_pattern))
             .collect();
         let origins = d
             .origins

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Checker;
 use crate::error::KeyPath;
-use crate::model::{AccessLogFormat, LogTarget, Server, TlsFiles};
+use crate::model::{AccessLogFormat, LogTarget, Server, TlsFiles, ViewerTimeouts};
 use crate::raw::RawServer;
 
 /// The default edge location name for `X-Amz-Cf-Pop` (localfront: CloudFront's header is observed,
@@ -114,7 +114,29 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
         trace: s.trace.unwrap_or(false),
         h2c: s.h2c.unwrap_or(false),
         websocket_idle_timeout: websocket_idle_timeout(c, s.websocket_idle_timeout, at),
+        viewer_timeouts: ViewerTimeouts {
+            client_header: seconds(c, s.client_header_timeout, at, "client_header_timeout", 30),
+            client_body: seconds(c, s.client_body_timeout, at, "client_body_timeout", 60),
+            send: seconds(c, s.send_timeout, at, "send_timeout", 60),
+            keepalive: seconds(c, s.keepalive_timeout, at, "keepalive_timeout", 60),
+            max_connections: c.ranged(
+                s.max_connections,
+                &at.key("max_connections"),
+                1,
+                1_000_000,
+                DEFAULT_MAX_CONNECTIONS,
+            ) as usize,
+        },
     }
+}
+
+/// Open viewer connections by default: far above a developer's load, low enough that idle
+/// connections cannot exhaust a default file descriptor limit raised for a server.
+const DEFAULT_MAX_CONNECTIONS: i64 = 10_000;
+
+/// A viewer timer in whole seconds, 1 s to 1 hour (spec/hardening.md §3 has the defaults).
+fn seconds(c: &mut Checker, value: Option<i64>, at: &KeyPath, key: &str, default: i64) -> Duration {
+    Duration::from_secs(c.ranged(value, &at.key(key), 1, 3600, default) as u64)
 }
 
 /// `stdout`, `stderr`, or a file path (relative to the config file).

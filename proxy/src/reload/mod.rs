@@ -221,6 +221,12 @@ fn restart_required(old: &Server, new: &Server) -> Vec<String> {
     );
     check("grace_period", old.grace_period == new.grace_period);
     check("h2c", old.h2c == new.h2c);
+    let (was, is) = (&old.viewer_timeouts, &new.viewer_timeouts);
+    check(
+        "client_header_timeout",
+        was.client_header == is.client_header,
+    );
+    check("max_connections", was.max_connections == is.max_connections);
     changed
 }
 

@@ -33,7 +33,7 @@ pub async fn viewer_request(
     };
     if let Some(name) = behavior.function_associations.viewer_request.clone() {
         let (started, before) = (Instant::now(), before_request(ctx, req));
-        let outcome = functions::viewer_request(&snapshot.functions, &name, ctx, req, viewer_ip);
+        let outcome = functions::viewer_request(&snapshot, &name, ctx, req, viewer_ip).await;
         let views = before.map(|b| (b, trace::request_view(req)));
         return record(ctx, &name, "viewer-request", started, outcome, views);
     }
@@ -119,8 +119,7 @@ pub async fn viewer_response(
     };
     if let Some(name) = behavior.function_associations.viewer_response.clone() {
         let (started, before) = (Instant::now(), before_response(ctx, resp));
-        let outcome =
-            functions::viewer_response(&snapshot.functions, &name, ctx, req, resp, viewer_ip);
+        let outcome = functions::viewer_response(&snapshot, &name, ctx, req, resp, viewer_ip).await;
         let views = before.map(|b| (b, trace::response_view(resp)));
         return record(ctx, &name, "viewer-response", started, outcome, views);
     }

@@ -93,6 +93,8 @@ Request ID: {request_id}\n\
 pub fn status_for(e: &Error) -> u16 {
     match e.etype() {
         ErrorType::HTTPStatus(code) => *code,
+        // A viewer too slow sending its body (spec/hardening.md §3).
+        ErrorType::ReadTimedout if e.esource() == &ErrorSource::Downstream => 408,
         ErrorType::ConnectTimedout | ErrorType::ReadTimedout => 504,
         _ => match e.esource() {
             ErrorSource::Upstream => 502,
@@ -201,6 +203,13 @@ mod tests {
         assert_eq!(status_for(&upstream(ErrorType::ReadTimedout)), 504);
         assert_eq!(status_for(&upstream(ErrorType::InvalidHTTPHeader)), 502);
         assert_eq!(status_for(&Error::new(ErrorType::HTTPStatus(503))), 503);
+    }
+
+    #[test]
+    fn a_viewer_too_slow_with_its_body_gets_408() {
+        let mut e = Error::new(ErrorType::ReadTimedout);
+        e.as_down();
+        assert_eq!(status_for(&e), 408);
     }
 
     #[test]

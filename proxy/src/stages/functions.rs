@@ -1,8 +1,16 @@
 //! CloudFront Functions on viewer-request and viewer-response (spec/cloudfront-functions.md): the
 //! event built from the viewer's request (and the response), the function's output applied back,
 //! its errors turned into CloudFront's 502/503 with the `X-Cache` error names.
+//!
+//! A run is synchronous JavaScript (boa) that may spin until its budget stops it (20 ms of CPU).
+//! Run on a proxy worker thread, a few hostile functions at once held every worker and other
+//! behaviors' requests queued behind them — seconds, in `tests/function_isolation.rs`. Runs go to
+//! tokio's blocking pool instead (`spawn_blocking`), where the OS shares the cores among them and
+//! the workers stay free (spec/hardening.md §5: other requests keep their latency). Each pool
+//! thread keeps its own warm function contexts (runtimes/js), and idle pool threads are reused.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use localfront_events::cff::{
@@ -16,9 +24,9 @@ use pingora::http::{RequestHeader, ResponseHeader};
 use super::errors::{cloudfront_error, ErrorKind};
 use super::Generated;
 use crate::context::{RequestContext, XCache};
-use crate::edge_functions::EdgeFunctions;
 use crate::function_log::{Kind, FUNCTION_LOG};
 use crate::metrics::METRICS;
+use crate::snapshot::Snapshot;
 
 /// Headers that frame a message: kept whatever a function's output says, since localfront
 /// recomputes framing (spec/cloudfront-functions.md §1).
@@ -26,15 +34,15 @@ const FRAMING: &[&str] = &["content-length", "transfer-encoding"];
 
 /// Runs the viewer-request function: `Ok` with the request rewritten in place (and origin changes
 /// recorded in `ctx`), or the response to send instead (generated, or CloudFront's error page).
-pub fn viewer_request(
-    edge: &EdgeFunctions,
+pub async fn viewer_request(
+    snapshot: &Arc<Snapshot>,
     name: &str,
     ctx: &mut RequestContext,
     req: &mut RequestHeader,
     viewer_ip: Option<IpAddr>,
 ) -> Result<(), Generated> {
     let event = event(ctx, EventType::ViewerRequest, req, viewer_ip, None);
-    let invocation = invoke(edge, name, ctx, &event)?;
+    let invocation = invoke(snapshot, name, ctx, event).await?;
     ctx.compute_utilization = Some(invocation.compute_utilization);
     match invocation.output {
         Output::Request(out) => {
@@ -52,8 +60,8 @@ pub fn viewer_request(
 /// Runs the viewer-response function on `resp`: `Ok(None)` with the header changed in place,
 /// `Ok(Some(body))` when the function replaced the body (the header then carries its length), or
 /// CloudFront's error page.
-pub fn viewer_response(
-    edge: &EdgeFunctions,
+pub async fn viewer_response(
+    snapshot: &Arc<Snapshot>,
     name: &str,
     ctx: &mut RequestContext,
     req: &RequestHeader,
@@ -67,7 +75,7 @@ pub fn viewer_response(
         viewer_ip,
         Some(response_view(resp)),
     );
-    let invocation = invoke(edge, name, ctx, &event)?;
+    let invocation = invoke(snapshot, name, ctx, event).await?;
     ctx.compute_utilization = Some(invocation.compute_utilization);
     let Output::Response(out) = invocation.output else {
         return Err(validation_error(
@@ -79,12 +87,13 @@ pub fn viewer_response(
     apply_response(resp, &out).map_err(|reason| validation_error(name, &reason, ctx))
 }
 
-fn invoke(
-    edge: &EdgeFunctions,
+async fn invoke(
+    snapshot: &Arc<Snapshot>,
     name: &str,
     ctx: &RequestContext,
-    event: &Event,
+    event: Event,
 ) -> Result<Invocation, Generated> {
+    let edge = &snapshot.functions;
     let pop = &ctx.snapshot.config.server.pop;
     let options = InvokeOptions {
         kvs: edge.kvs_of(name),
@@ -97,7 +106,22 @@ fn invoke(
         ..InvokeOptions::default()
     };
     let distribution = ctx.distribution().map_or("-", |d| d.id.as_str());
-    match edge.functions.invoke(name, event, &options) {
+    let run = {
+        let (snapshot, name) = (snapshot.clone(), name.to_owned());
+        tokio::task::spawn_blocking(move || {
+            snapshot.functions.functions.invoke(&name, &event, &options)
+        })
+        .await
+    };
+    let outcome = match run {
+        Ok(outcome) => outcome,
+        // The run panicked (a runtime bug, not the function's doing): the proxy stays up.
+        Err(e) => {
+            tracing::error!(target: "localfront::functions", function = name, "function run failed: {e}");
+            return Err(execution_failure(ctx));
+        }
+    };
+    match outcome {
         Ok(invocation) => {
             let kind = Kind::CloudFrontFunction { distribution };
             FUNCTION_LOG.run(name, &ctx.request_id, kind, &invocation.logs, None);
@@ -340,6 +364,13 @@ fn function_error(name: &str, e: &FunctionError, ctx: &RequestContext) -> Genera
     FUNCTION_LOG.run(name, &ctx.request_id, kind, e.logs(), Some(&message));
     let mut g = cloudfront_error(ErrorKind::Function(e.status()), &ctx.request_id);
     g.x_cache = XCache::Named(e.x_cache());
+    g
+}
+
+/// A 503 for a run that could not complete on the host's side.
+fn execution_failure(ctx: &RequestContext) -> Generated {
+    let mut g = cloudfront_error(ErrorKind::Function(503), &ctx.request_id);
+    g.x_cache = XCache::Named("FunctionExecutionError from cloudfront");
     g
 }
 

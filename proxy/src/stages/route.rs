@@ -1,6 +1,7 @@
 //! Routing: Host → distribution, path → cache behavior, viewer protocol policy, allowed methods
 //! (spec/distribution.md §1 steps 2 and 4, §2, §9).
 
+use localfront_config::path_pattern::normalize_path;
 use localfront_config::ViewerProtocolPolicy;
 use pingora::http::RequestHeader;
 
@@ -189,70 +190,9 @@ fn redirect_to_https(req: &ViewerRequest, host: &str) -> Generated {
     }
 }
 
-/// RFC 3986 normalization for matching only (the origin gets the raw path; hardening.md §2):
-/// percent-encoded unreserved characters are decoded (§6.2.2.2) and dot segments removed
-/// (§5.2.4), so `/a/%2E%2E/b` and `/b` match the same behavior.
-pub fn normalize_path(path: &str) -> String {
-    let decoded = decode_unreserved(path);
-    let mut out: Vec<&str> = Vec::new();
-    let segments: Vec<&str> = decoded.split('/').skip(1).collect();
-    let last = segments.len().saturating_sub(1);
-    for (i, seg) in segments.iter().enumerate() {
-        match *seg {
-            "." => {
-                if i == last {
-                    out.push("");
-                }
-            }
-            ".." => {
-                out.pop();
-                if i == last {
-                    out.push("");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    format!("/{}", out.join("/"))
-}
-
-fn decode_unreserved(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
-            .filter(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b));
-        match escaped {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalizes_dot_segments_and_unreserved_escapes() {
-        assert_eq!(normalize_path("/a/./b/../c"), "/a/c");
-        assert_eq!(normalize_path("/a/%2E%2E/b"), "/b");
-        assert_eq!(normalize_path("/../../etc"), "/etc");
-        assert_eq!(normalize_path("/%7Euser/x%2Fy"), "/~user/x%2Fy");
-        assert_eq!(normalize_path("/dir/"), "/dir/");
-        assert_eq!(normalize_path("/a/b/.."), "/a/");
-    }
 
     #[test]
     fn strips_ports_from_hosts() {

@@ -86,6 +86,9 @@ const MAX_SHUTDOWN_NOTIFY_SHARDS: usize = 256;
 type DownstreamCustomMessageReader =
     Box<dyn futures::Stream<Item = Result<Bytes>> + Unpin + Send + Sync + 'static>;
 
+// localfront patch: downstream connection limits (vendor/README.md).
+mod downstream_limits;
+pub use downstream_limits::DownstreamLimits;
 mod proxy_cache;
 mod proxy_common;
 mod proxy_custom;
@@ -193,6 +196,8 @@ where
     pub upstream_modules: HttpModules,
     max_retries: usize,
     process_custom_session: Option<ProcessCustomSession<SV, C>>,
+    /// localfront patch: the request-header deadline and the connection cap.
+    pub downstream_limits: DownstreamLimits,
 }
 
 impl<SV> HttpProxy<SV, ()> {
@@ -229,6 +234,7 @@ impl<SV> HttpProxy<SV, ()> {
             upstream_modules: HttpModules::new(),
             max_retries: conf.max_retries,
             process_custom_session: None,
+            downstream_limits: DownstreamLimits::default(),
         }
     }
 }
@@ -265,6 +271,7 @@ where
             max_retries: conf.max_retries,
             process_custom_session: on_custom,
             h2_options: None,
+            downstream_limits: DownstreamLimits::default(),
         }
     }
 
@@ -322,6 +329,7 @@ where
     async fn handle_new_request(
         &self,
         mut downstream_session: Box<HttpSession>,
+        reused: bool,
     ) -> Option<Box<HttpSession>>
     where
         SV: ProxyHttp + Send + Sync,
@@ -329,11 +337,34 @@ where
     {
         // phase 1 read request header
 
+        // localfront patch: a total deadline for the request header (HTTP/1.x), 408 on expiry.
+        let header_deadline = if downstream_session.as_http1().is_some() {
+            self.downstream_limits
+                .header_deadline(reused, downstream_session.get_keepalive())
+        } else {
+            None
+        };
+        let header_timer = async {
+            match header_deadline {
+                Some(d) => time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
         let res = tokio::select! {
             biased; // biased select is cheaper, and we don't want to drop already buffered requests
             res = downstream_session.read_request() => { res }
             _ = self.await_shutdown() => {
                 // service shutting down, dropping the connection to stop more req from coming in
+                return None;
+            }
+            _ = header_timer => {
+                debug!("request header not complete within {header_deadline:?}: 408");
+                downstream_session.set_keepalive(None);
+                downstream_session
+                    .respond_error(408)
+                    .await
+                    .unwrap_or_else(|e| debug!("failed to send 408 to downstream: {e}"));
+                downstream_session.shutdown().await;
                 return None;
             }
         };
@@ -1445,7 +1476,8 @@ where
     ) {
         debug!("starting subrequest");
 
-        let mut session = match self.handle_new_request(session).await {
+        // localfront patch: a subrequest is not an HTTP/1.x connection (no header deadline).
+        let mut session = match self.handle_new_request(session, false).await {
             Some(downstream_session) => Session::new(
                 downstream_session,
                 &self.downstream_modules,
@@ -1571,10 +1603,28 @@ where
         // Extract user context from the previous request before the session is moved into the Box
         let prev_user_ctx = session.take_connection_user_context();
 
+        // localfront patch: a kept-alive HTTP/1.x connection carries its slot under the connection
+        // cap; a new one takes a slot or is closed at once.
+        let is_h1 = session.as_http1().is_some();
+        let (reused, slot, prev_user_ctx) = match prev_user_ctx
+            .map(|c| c.downcast::<downstream_limits::DownstreamConnection>())
+        {
+            Some(Ok(conn)) => (true, conn.slot, conn.user),
+            Some(Err(other)) => (true, None, Some(other)),
+            None if is_h1 => match self.downstream_limits.admit() {
+                Ok(slot) => (false, slot, None),
+                Err(()) => {
+                    debug!("connection cap reached: closing a new connection");
+                    return None;
+                }
+            },
+            None => (false, None, None),
+        };
+
         let session = Box::new(session);
 
         // TODO: keepalive pool, use stack
-        let mut session = match self.handle_new_request(session).await {
+        let mut session = match self.handle_new_request(session, reused).await {
             Some(downstream_session) => Session::new(
                 downstream_session,
                 &self.downstream_modules,
@@ -1598,7 +1648,20 @@ where
                 .on_connection_reuse(&mut session, &mut ctx, prev_ctx);
         }
 
-        self.process_request(session, ctx).await
+        // localfront patch: the slot rides along to the connection's next request.
+        let reusable = self.process_request(session, ctx).await;
+        if !is_h1 {
+            return reusable;
+        }
+        reusable.map(|r| {
+            let (stream, settings) = r.consume();
+            let settings = settings.map(|mut s| {
+                let user = s.take_user_context();
+                s.set_user_context(Box::new(downstream_limits::DownstreamConnection { slot, user }));
+                s
+            });
+            ReusedHttpStream::new(stream, settings)
+        })
     }
 
     async fn http_cleanup(&self) {
@@ -2604,7 +2667,7 @@ mod tests {
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 let proxy = proxy.clone();
-                tokio::spawn(async move { proxy.handle_new_request(pending_session()).await })
+                tokio::spawn(async move { proxy.handle_new_request(pending_session(), false).await })
             })
             .collect();
         // let the tasks park in read_request()
@@ -2627,7 +2690,7 @@ mod tests {
         // wait for a notification that will never come
         let session = time::timeout(
             Duration::from_secs(5),
-            proxy.handle_new_request(pending_session()),
+            proxy.handle_new_request(pending_session(), false),
         )
         .await
         .expect("read_request parked after shutdown");
