@@ -212,6 +212,10 @@ impl Functions {
             let result = crate::invoke::run(name, &mut entry.2, event, options, &inner.budgets);
             // A run stopped by a budget may leave garbage or state behind: start afresh next time.
             if !matches!(result, Err(FunctionError::Limit(_))) {
+                // Contexts of older generations of this function (before a config reload) are
+                // dropped once the new one has run here: each holds a whole boa realm, and
+                // without this every reload left one behind per thread and function.
+                cache.retain(|(g, n, _)| !(n == name && *g < inner.generation));
                 cache.push(entry);
                 if cache.len() > CACHE_SIZE {
                     cache.remove(0);
