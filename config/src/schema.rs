@@ -73,6 +73,14 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["apis", "stages"] => fields_of::<RawStage>(),
         ["apis", "routes", _] => fields_of::<RawRoute>(),
         ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
+        ["apis", "stages", "throttling"]
+        | ["apis", "routes", _, "throttling"]
+        | ["usage_plans", "throttle"] => fields_of::<RawThrottle>(),
+        ["apis", "cors"] => fields_of::<RawApiCors>(),
+        ["api_keys"] => fields_of::<RawApiKey>(),
+        ["usage_plans"] => fields_of::<RawUsagePlan>(),
+        ["usage_plans", "apis"] => fields_of::<RawPlanStage>(),
+        ["usage_plans", "quota"] => fields_of::<RawQuota>(),
         _ => return None,
     })
 }

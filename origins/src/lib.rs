@@ -14,7 +14,7 @@ mod echo;
 mod s3;
 mod serve;
 
-pub use apigw::{ApiGateway, ROUTE_KEY_HEADER};
+pub use apigw::{ApiCounters, ApiGateway, ROUTE_KEY_HEADER};
 pub use body::OriginBody;
 pub use echo::Echo;
 pub use s3::S3Directory;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use localfront_config::{Config, Distribution, OriginKind};
+use localfront_origins::ApiCounters;
 use wildmatch::WildMatch;
 
 use crate::edge_functions::EdgeFunctions;
@@ -37,6 +38,9 @@ pub struct Snapshot {
     pub lambdas: EdgeLambdas,
     /// Lambda functions behind API origins (their counters feed the admin API and metrics).
     pub lambda_functions: Arc<LambdaFunctions>,
+    /// API throttling buckets and usage plan quota counters, handed from each generation to the
+    /// next so a reload does not reset them.
+    pub api_counters: Arc<ApiCounters>,
     /// Stops this generation's in-process origins when the last request using it is done.
     _origins: Stop,
 }
@@ -86,8 +90,15 @@ impl Snapshot {
                 return Err(errors);
             }
         };
-        let (bound, stop) = in_process::bind(&config, socket_dir, generation, &lambda_functions)
-            .map_err(|e| vec![e])?;
+        let api_counters = previous.map_or_else(Arc::default, |p| p.api_counters.clone());
+        let (bound, stop) = in_process::bind(
+            &config,
+            socket_dir,
+            generation,
+            &lambda_functions,
+            &api_counters,
+        )
+        .map_err(|e| vec![e])?;
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -120,6 +131,7 @@ impl Snapshot {
             functions,
             lambdas,
             lambda_functions,
+            api_counters,
             _origins: stop,
         };
         Ok((snapshot, bound))

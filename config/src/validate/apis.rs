@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{quoted, Checker};
+use super::{api_limits, quoted, Checker};
 use crate::apis::{
     ApiConfig, Integration, LambdaFunctionConfig, MappingAction, MappingTarget, ParameterMapping,
     PayloadFormat, RouteConfig, RouteKey, StageConfig, ValuePart, ValueRef,
@@ -238,11 +238,16 @@ pub(super) fn convert_apis(
                 routes.push(route);
             }
         }
+        let api_key_source =
+            api_limits::api_key_source(c, a.api_key_source.as_deref(), &at.key("api_key_source"));
+        let cors = api_limits::cors(c, a.cors, &at.key("cors"));
         out.push(ApiConfig {
             name,
             api_id,
             stages,
             routes,
+            api_key_source,
+            cors,
         });
     }
     out
@@ -272,6 +277,7 @@ fn stages(c: &mut Checker, raw: Vec<RawStage>, at: &KeyPath) -> Vec<StageConfig>
         return vec![StageConfig {
             name: "$default".into(),
             variables: Vec::new(),
+            throttling: None,
         }];
     }
     if raw.len() > MAX_STAGES {
@@ -334,9 +340,11 @@ fn stages(c: &mut Checker, raw: Vec<RawStage>, at: &KeyPath) -> Vec<StageConfig>
                 );
             }
         }
+        let throttling = api_limits::throttle(c, s.throttling, &at.key("throttling"));
         out.push(StageConfig {
             name,
             variables: s.variables.into_iter().collect(),
+            throttling,
         });
     }
     out
@@ -565,6 +573,8 @@ fn route(
         timeout,
         request_parameters,
         response_parameters,
+        throttling: api_limits::throttle(c, r.throttling, &at.key("throttling")),
+        api_key_required: r.api_key_required.unwrap_or(false),
     })
 }
 
