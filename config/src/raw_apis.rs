@@ -42,14 +42,14 @@ pub struct RawRoute {
 }
 
 /// `throttling = { rate_limit, burst_limit }` of a stage or route, `throttle` of a usage plan.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 pub struct RawThrottle {
     pub rate_limit: Option<f64>,
     pub burst_limit: Option<i64>,
 }
 
 /// `[apis.cors]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 pub struct RawApiCors {
     #[serde(default)]
     pub allow_origins: Vec<String>,
