@@ -77,10 +77,11 @@ def pin(core):
     return ["taskset", "-c", str(core)] if shutil.which("taskset") and os.cpu_count() >= 2 else []
 
 
-def wrk(url, seconds):
+def wrk(url, seconds, headers=()):
     """req/s, p50 ms, p99 ms, requests."""
+    extra = [arg for h in headers for arg in ("-H", h)]
     out = subprocess.run(
-        pin(1) + ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url],
+        pin(1) + ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"] + extra + [url],
         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -97,13 +98,13 @@ def wrk(url, seconds):
 
 
 class Target:
-    def __init__(self, name, url, pids):
-        self.name, self.url, self.pids = name, url, pids
+    def __init__(self, name, url, pids, headers=()):
+        self.name, self.url, self.pids, self.headers = name, url, pids, headers
         self.samples = []  # (rps, p50, p99, cpu_us_per_request)
 
     def round(self, seconds):
         before = cpu_ticks(self.pids) if self.pids else 0
-        rps, p50, p99, requests = wrk(self.url, seconds)
+        rps, p50, p99, requests = wrk(self.url, seconds, self.headers)
         cpu = (cpu_ticks(self.pids) - before) * 1e6 / CLK_TCK / max(requests, 1) if self.pids else 0.0
         self.samples.append((rps, p50, p99, cpu))
 
@@ -188,6 +189,10 @@ admin_listen = "127.0.0.1:{admin}"
 threads = 1
 grace_period = 0
 
+[[issuers]]
+name = "bench"
+issuer_url = "http://127.0.0.1:{admin}/bench"
+
 [[distributions]]
 id = "EBENCH"
 [[distributions.origins]]
@@ -239,6 +244,15 @@ name = "bench"
 lambda = "bench"
 [apis.routes."GET /api/http/{{proxy+}}"]
 uri = "http://127.0.0.1:{origin}/pass/{{proxy}}"
+[apis.routes."GET /api/jwt/{{proxy+}}"]
+uri = "http://127.0.0.1:{origin}/pass/{{proxy}}"
+authorizer = "jwt"
+authorization_scopes = ["bench/read"]
+[[apis.authorizers]]
+name = "jwt"
+type = "jwt"
+local_issuer = "bench"
+audience = ["bench"]
 [[lambda_functions]]
 name = "bench"
 component = "{lambda_wasm}"
@@ -360,6 +374,11 @@ def main():
         wait_port(nport, f"{d}/nginx.log")
         wait_port(lport, f"{d}/localfront.log")
         workers = nginx_workers(nginx.pid)
+        # P5's token, from the local issuer localfront serves (its key is in the bench's state dir).
+        token = subprocess.run(
+            [args.binary, "token", "--config", f"{d}/localfront.toml", "--issuer", "bench",
+             "--sub", "bench", "--client-id", "bench", "--scope", "bench/read"],
+            cwd=d, capture_output=True, text=True, check=True).stdout.strip()
 
         def url(port, path):
             return f"http://127.0.0.1:{port}{path}"
@@ -389,6 +408,13 @@ def main():
             ("P4 origin-request wasm", "with ÷ without the handler", None, [
                 Target("with handler", url(lport, "/wasm/1k"), [lf.pid]),
                 Target("without", url(lport, "/pass/1k"), [lf.pid])]),
+            # A JWT authorizer (local issuer, RS256, a scope) in front of the HTTP integration
+            # against the same integration without one: the verified-token cache makes a repeated
+            # token cost a hash.
+            ("P5 JWT route, 1 KB", "authorized ÷ unauthenticated", 0.8, [
+                Target("JWT route", url(lport, "/api/jwt/1k"), [lf.pid],
+                       [f"Authorization: Bearer {token}"]),
+                Target("no authorizer", url(lport, "/api/http/1k"), [lf.pid])]),
             # An API origin: a wasm Lambda function answering 1 KB against an HTTP integration
             # to the bench origin's 1 KB, both through the same distribution and API.
             ("P6 API route, 1 KB", "wasm Lambda ÷ HTTP integration", 1.0, [
@@ -425,7 +451,6 @@ def main():
             print(f"{'P9 CFF ÷ Node vm':<24} skipped in the smoke run (cargo bench builds its own binary)")
         else:
             function_vs_node()
-        print("not measured yet: P5 JWT route (not landed) (see benches/README.md)")
         if args.smoke:
             print("benchmark harness smoke run finished")
     except Exception:

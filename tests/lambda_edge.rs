@@ -138,9 +138,21 @@ async fn origin_response_changes_status_headers_and_body() {
         .start()
         .await;
 
-    let res = lf.get("/broken").await;
-    assert_eq!(res.status(), 503);
-    assert!(res.text().await.unwrap().contains("Down for maintenance"));
+    // The handler's page replaces the origin's body as it streams, and the cache keeps the
+    // changed response (its `Cache-Control: max-age=10`): the origin is asked once.
+    for _ in 0..2 {
+        let res = lf.get("/broken").await;
+        assert_eq!(res.status(), 503);
+        assert!(res.text().await.unwrap().contains("Down for maintenance"));
+    }
+    assert_eq!(
+        origin
+            .requests()
+            .iter()
+            .filter(|r| r.uri == "/broken")
+            .count(),
+        1
+    );
     let res = lf.get("/gone").await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/not-found.html");

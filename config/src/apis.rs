@@ -23,6 +23,8 @@ pub struct ApiConfig {
     pub api_key_source: ApiKeySource,
     /// CORS answers (`[apis.cors]`), if configured.
     pub cors: Option<ApiCors>,
+    /// Authorizers routes refer to by name.
+    pub authorizers: Vec<crate::api_auth::AuthorizerConfig>,
 }
 
 /// One stage of an API.
@@ -77,6 +79,10 @@ pub struct RouteConfig {
     pub throttling: Option<Throttle>,
     /// Callers must send an API key of a usage plan covering the stage (REST rules).
     pub api_key_required: bool,
+    /// The authorizer (of the API's `authorizers`) that checks requests first, if any.
+    pub authorizer: Option<String>,
+    /// With a JWT authorizer: the token's `scope`/`scp` must hold one of these.
+    pub authorization_scopes: Vec<String>,
 }
 
 /// A route's integration.

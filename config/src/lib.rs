@@ -4,6 +4,7 @@
 //! keys rejected); `validate` converts raw documents into the model, collecting every error in one
 //! pass. Shape and limits follow CloudFront's `DistributionConfig` (spec/distribution.md).
 
+pub mod api_auth;
 pub mod api_limits;
 pub mod apis;
 pub mod continuous_deployment;
@@ -21,6 +22,7 @@ pub mod toml;
 mod validate;
 pub mod viewer;
 
+pub use api_auth::*;
 pub use api_limits::*;
 pub use apis::*;
 pub use continuous_deployment::*;

@@ -39,6 +39,8 @@ pub struct Config {
     pub api_keys: Vec<ApiKey>,
     /// Usage plans: which keys may call which API stages, with throttles and quotas.
     pub usage_plans: Vec<UsagePlan>,
+    /// Local Cognito-style issuers (`[[issuers]]`), served on the admin listener.
+    pub issuers: Vec<crate::api_auth::IssuerConfig>,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler.

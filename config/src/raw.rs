@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::raw_apis::{RawApi, RawApiKey, RawLambdaFunction, RawUsagePlan};
+use crate::raw_apis::{RawApi, RawApiKey, RawIssuer, RawLambdaFunction, RawUsagePlan};
 use crate::raw_policies::{
     RawContinuousDeploymentPolicy, RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy,
     RawViewer,
@@ -44,6 +44,8 @@ pub struct RawConfig {
     pub api_keys: Vec<RawApiKey>,
     #[serde(default)]
     pub usage_plans: Vec<RawUsagePlan>,
+    #[serde(default)]
+    pub issuers: Vec<RawIssuer>,
 }
 
 /// `[[edge_functions]]`: a Lambda@Edge handler as a WebAssembly component.

@@ -15,6 +15,8 @@ pub struct RawApi {
     pub routes: BTreeMap<String, RawRoute>,
     pub api_key_source: Option<String>,
     pub cors: Option<RawApiCors>,
+    #[serde(default)]
+    pub authorizers: Vec<RawAuthorizer>,
 }
 
 /// `[[apis.stages]]`.
@@ -39,6 +41,9 @@ pub struct RawRoute {
     pub response_parameters: BTreeMap<String, BTreeMap<String, String>>,
     pub throttling: Option<RawThrottle>,
     pub api_key_required: Option<bool>,
+    pub authorizer: Option<String>,
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
 }
 
 /// `throttling = { rate_limit, burst_limit }` of a stage or route, `throttle` of a usage plan.
@@ -95,6 +100,43 @@ pub struct RawPlanStage {
 pub struct RawQuota {
     pub limit: Option<i64>,
     pub period: Option<String>,
+}
+
+/// `[[apis.authorizers]]`: a JWT or Lambda authorizer.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawAuthorizer {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub identity_source: Option<Vec<String>>,
+    pub issuer: Option<String>,
+    pub local_issuer: Option<String>,
+    pub audience: Option<Vec<String>>,
+    pub jwks_url: Option<String>,
+    pub jwks_file: Option<String>,
+    pub algorithms: Option<Vec<String>>,
+    pub leeway_seconds: Option<i64>,
+    pub function: Option<String>,
+    pub ttl_seconds: Option<i64>,
+    pub enable_simple_responses: Option<bool>,
+}
+
+/// `[[issuers]]`: a local Cognito-style user pool.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawIssuer {
+    pub name: Option<String>,
+    pub issuer_url: Option<String>,
+    pub key_file: Option<String>,
+    #[serde(default)]
+    pub users: Vec<RawIssuerUser>,
+}
+
+/// One of `[[issuers]]`' `users`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawIssuerUser {
+    pub username: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 /// `[[lambda_functions]]`.

@@ -72,6 +72,9 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["apis"] => fields_of::<RawApi>(),
         ["apis", "stages"] => fields_of::<RawStage>(),
         ["apis", "routes", _] => fields_of::<RawRoute>(),
+        ["apis", "authorizers"] => fields_of::<RawAuthorizer>(),
+        ["issuers"] => fields_of::<RawIssuer>(),
+        ["issuers", "users"] => fields_of::<RawIssuerUser>(),
         ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
         ["apis", "stages", "throttling"]
         | ["apis", "routes", _, "throttling"]

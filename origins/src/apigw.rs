@@ -1,7 +1,8 @@
 //! An API Gateway HTTP API served as an in-process origin (spec/api-gateway.md): stage
 //! selection, route matching (`routes.rs`), and the route's integration — an HTTP backend
 //! (`http_integration.rs`) or a Lambda function run as a WebAssembly component
-//! (`lambda_integration.rs`) — with parameter mappings (`mapping.rs`). Every answer carries
+//! (`lambda_integration.rs`) — with parameter mappings (`mapping.rs`), after the protection
+//! checks (`protection.rs`: JWT and Lambda authorizers). Every answer carries
 //! `apigw-requestid`; API Gateway's own errors are JSON `{"message": …}` bodies.
 //!
 //! Before the integration run the API's protections, in AWS's order: the CORS preflight answer
@@ -14,9 +15,13 @@
 
 mod cors;
 mod http_integration;
+mod jwks;
+mod jwt;
+mod lambda_authorizer;
 mod lambda_integration;
 mod limits;
 mod mapping;
+mod protection;
 mod routes;
 
 pub use self::limits::ApiCounters;
@@ -41,8 +46,10 @@ use localfront_wasm::LambdaFunction;
 use self::http_integration::HttpIntegration;
 use self::limits::ApiLimits;
 use self::mapping::{MappingScope, ResponseView};
+use self::protection::Protection;
 use self::routes::RouteTable;
 use crate::body::OriginBody;
+use crate::issuer::LocalIssuers;
 
 /// API Gateway's payload quota: 10 MB (spec/api-gateway.md §11).
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -59,6 +66,7 @@ pub struct ApiGateway {
     routes: RouteTable,
     functions: HashMap<String, LambdaFunction>,
     http: HttpIntegration,
+    protection: Protection,
     domain_name: String,
     limits: ApiLimits,
 }
@@ -95,10 +103,15 @@ impl Answer {
 }
 
 impl ApiGateway {
-    /// Prepares `api`; its Lambda routes call `functions` (loaded by the caller from
-    /// `[[lambda_functions]]`). Fails if a route's function is missing or the routes cannot
-    /// be compiled.
-    pub fn new(api: ApiConfig, functions: HashMap<String, LambdaFunction>) -> Result<Self, String> {
+    /// Prepares `api`; its Lambda routes and authorizers call `functions` (loaded by the caller
+    /// from `[[lambda_functions]]`); JWT authorizers with `local_issuer` use the keys of
+    /// `issuers`. Fails if a function or issuer is missing, a JWKS file cannot be read or the
+    /// routes cannot be compiled.
+    pub fn new(
+        api: ApiConfig,
+        functions: HashMap<String, LambdaFunction>,
+        issuers: &LocalIssuers,
+    ) -> Result<Self, String> {
         let routes =
             RouteTable::new(&api.routes).map_err(|e| format!("api `{}`: {e}", api.name))?;
         for r in &api.routes {
@@ -113,11 +126,14 @@ impl ApiGateway {
         }
         let domain_name = format!("{}.execute-api.{REGION}.amazonaws.com", api.api_id);
         let limits = ApiLimits::new(&api, &[], &[], Arc::default());
+        let protection = Protection::new(&api, &functions, issuers)
+            .map_err(|e| format!("api `{}`: {e}", api.name))?;
         Ok(Self {
             api,
             routes,
             functions,
             http: HttpIntegration::new(),
+            protection,
             domain_name,
             limits,
         })
@@ -244,7 +260,7 @@ impl ApiGateway {
         if let Some(denied) = self.limits.api_key(&stage.name, route, &request.headers) {
             return (denied, Some(route.key.to_string()));
         }
-        let context = ApiContext {
+        let mut context = ApiContext {
             account_id: ACCOUNT_ID.into(),
             api_id: self.api.api_id.clone(),
             domain_name: self.domain_name.clone(),
@@ -258,7 +274,16 @@ impl ApiGateway {
             time: received,
             path_parameters: found.path_parameters,
             stage_variables: stage.variables.clone(),
+            authorizer: None,
         };
+        // Authorizers answer after throttling and API keys, before the integration runs.
+        if let Err(answer) = self
+            .protection
+            .check(route, &request, &mut context, route_path)
+            .await
+        {
+            return (answer, Some(context.route_key));
+        }
         let scope = MappingScope {
             request: &request,
             context: &context,

@@ -11,11 +11,13 @@
 mod apigw;
 mod body;
 mod echo;
+mod issuer;
 mod s3;
 mod serve;
 
 pub use apigw::{ApiCounters, ApiGateway, ROUTE_KEY_HEADER};
 pub use body::OriginBody;
 pub use echo::Echo;
+pub use issuer::{LocalIssuer, LocalIssuers, TokenRequest};
 pub use s3::S3Directory;
 pub use serve::{serve_tcp, serve_unix, InProcessOrigin};

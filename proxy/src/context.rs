@@ -112,6 +112,8 @@ pub struct RequestContext {
     pub trace: Option<Box<Trace>>,
     /// The last CloudFront Function run's compute utilization (0–100), for the trace.
     pub compute_utilization: Option<u8>,
+    /// A body an origin-response handler set, and whether it went out in place of the origin's.
+    pub origin_response_body: Option<(Bytes, bool)>,
     /// The viewer's body as Lambda@Edge IncludeBody read it, and a handler's replacement.
     pub request_body: RequestBody,
     /// Counts the request in `localfront_requests_in_flight` while it lives.
@@ -181,6 +183,7 @@ impl RequestContext {
             apigw_route: None,
             trace: None,
             compute_utilization: None,
+            origin_response_body: None,
             request_body: RequestBody::default(),
             _in_flight: InFlight::new(),
         }

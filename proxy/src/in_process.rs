@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use localfront_config::{Config, OriginKind};
-use localfront_origins::{serve_unix, ApiCounters, ApiGateway, InProcessOrigin, S3Directory};
+use localfront_origins::{
+    serve_unix, ApiCounters, ApiGateway, InProcessOrigin, LocalIssuers, S3Directory,
+};
 use tokio::sync::watch;
 
 use crate::lambda_functions::LambdaFunctions;
@@ -48,6 +50,7 @@ pub fn bind(
     generation: u64,
     lambda_functions: &Arc<LambdaFunctions>,
     api_counters: &Arc<ApiCounters>,
+    issuers: &LocalIssuers,
 ) -> Result<(Bound, Stop), String> {
     let mut servers = Vec::new();
     for (i, d) in config.distributions.iter().enumerate() {
@@ -60,9 +63,14 @@ pub fn bind(
                     let Some(api) = config.apis.iter().find(|a| &a.name == name) else {
                         return Err(format!("origin `{}`: unknown api `{name}`", o.id));
                     };
-                    let gateway = ApiGateway::new(api.clone(), lambda_functions.all().clone())
-                        .map_err(|e| format!("origin `{}`: {e}", o.id))?
-                        .with_limits(&config.api_keys, &config.usage_plans, api_counters.clone());
+                    let gateway =
+                        ApiGateway::new(api.clone(), lambda_functions.all().clone(), issuers)
+                            .map_err(|e| format!("origin `{}`: {e}", o.id))?
+                            .with_limits(
+                                &config.api_keys,
+                                &config.usage_plans,
+                                api_counters.clone(),
+                            );
                     InProcessOrigin::Api(Arc::new(gateway))
                 }
                 OriginKind::S3(s3) => InProcessOrigin::S3(Arc::new(

@@ -586,8 +586,16 @@ impl ProxyHttp for Edge {
         origin_response::filter(resp, ctx, method.as_str())?;
         // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
         let req = session.req_header().clone();
+        let bodiless = origin_response::is_bodiless(req.method.as_str(), resp);
         let outcome = edge_code::origin_response(ctx, &req, resp, viewer_ip(session)).await;
-        replace_response(ctx, resp, outcome)?;
+        match outcome {
+            // A body set by the handler takes the origin body's place as it streams, so the cache
+            // stores the changed response (spec/lambda-edge.md §4: origin-response runs before
+            // caching). An origin answer without a body has no stream to carry it: it is sent as
+            // a replacement instead, uncached.
+            Ok(Some(body)) if !bodiless => ctx.origin_response_body = Some((body, false)),
+            outcome => replace_response(ctx, resp, outcome)?,
+        }
         // Compression happens before the cache stores the object (spec/distribution.md §10).
         if let (Some(_), Some(d)) = (&ctx.cache_key, ctx.distribution()) {
             let behavior = &d.cache_behaviors[ctx.behavior];
@@ -608,6 +616,12 @@ impl ProxyHttp for Edge {
         end_of_stream: bool,
         ctx: &mut RequestContext,
     ) -> Result<Option<std::time::Duration>> {
+        if let Some((replacement, sent)) = ctx.origin_response_body.as_mut() {
+            // The handler's body goes out in place of the origin's first chunk; the rest of the
+            // origin's body is dropped.
+            *body = (!*sent).then(|| replacement.clone());
+            *sent = true;
+        }
         if let Some(compressor) = ctx.compressor.as_mut() {
             let out = compressor
                 .feed(body.as_ref(), end_of_stream)

@@ -27,6 +27,7 @@ mod snapshot;
 mod stages;
 mod test_function;
 mod tls;
+mod token;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -196,6 +197,14 @@ enum Command {
         #[arg(long, short, global = true)]
         config: Option<PathBuf>,
     },
+    /// Print a token signed by a local issuer of the config (`[[issuers]]`), with Cognito's claims.
+    Token {
+        /// The config declaring the issuer (default: ./localfront.toml).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        token: token::TokenArgs,
+    },
     /// Check config files: prints OK, or every error with file:line:col.
     Validate {
         /// Config files to check.
@@ -358,6 +367,19 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("localfront logs: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Token { config, token } => {
+            let config = config.unwrap_or_else(|| PathBuf::from("localfront.toml"));
+            match token::run(&config, &token) {
+                Ok(jwt) => {
+                    println!("{jwt}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("localfront token: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use localfront_config::{Config, Distribution, OriginKind};
 use localfront_origins::ApiCounters;
+use localfront_origins::LocalIssuers;
 use wildmatch::WildMatch;
 
 use crate::edge_functions::EdgeFunctions;
@@ -41,6 +42,9 @@ pub struct Snapshot {
     /// API throttling buckets and usage plan quota counters, handed from each generation to the
     /// next so a reload does not reset them.
     pub api_counters: Arc<ApiCounters>,
+    /// Local issuers (`[[issuers]]`), their keys loaded: the admin listener serves their
+    /// discovery documents and keys.
+    pub issuers: LocalIssuers,
     /// Stops this generation's in-process origins when the last request using it is done.
     _origins: Stop,
 }
@@ -91,12 +95,14 @@ impl Snapshot {
             }
         };
         let api_counters = previous.map_or_else(Arc::default, |p| p.api_counters.clone());
+        let issuers = LocalIssuers::load(&config.issuers)?;
         let (bound, stop) = in_process::bind(
             &config,
             socket_dir,
             generation,
             &lambda_functions,
             &api_counters,
+            &issuers,
         )
         .map_err(|e| vec![e])?;
         let mut hosts = HashMap::new();
@@ -132,6 +138,7 @@ impl Snapshot {
             lambdas,
             lambda_functions,
             api_counters,
+            issuers,
             _origins: stop,
         };
         Ok((snapshot, bound))

@@ -30,6 +30,7 @@ pub struct Builder {
     full: Option<String>,
     server: String,
     args: Vec<String>,
+    admin: Option<SocketAddr>,
 }
 
 impl Localfront {
@@ -230,6 +231,13 @@ impl Builder {
         self
     }
 
+    /// The admin listener's address (default: a free port), for configs that name it
+    /// (`[[issuers]]` URLs).
+    pub fn admin_addr(mut self, addr: SocketAddr) -> Self {
+        self.admin = Some(addr);
+        self
+    }
+
     /// Also listen for HTTPS (with the generated dev certificate).
     pub fn https(mut self) -> Self {
         self.https = true;
@@ -246,7 +254,7 @@ impl Builder {
     pub async fn start(self) -> Localfront {
         let dir = tempfile::tempdir().unwrap();
         let http = free_addr();
-        let admin = free_addr();
+        let admin = self.admin.unwrap_or_else(free_addr);
         let https = self.https.then(free_addr);
         let mut toml = format!(
             "[server]\nhttp_listen = \"{http}\"\nadmin_listen = \"{admin}\"\nthreads = 2\ngrace_period = 0\n"

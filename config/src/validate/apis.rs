@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use super::api_auth::{check_route_authorization, convert_authorizers};
 use super::{api_limits, quoted, Checker};
+use crate::api_auth::IssuerConfig;
 use crate::apis::{
     ApiConfig, Integration, LambdaFunctionConfig, MappingAction, MappingTarget, ParameterMapping,
     PayloadFormat, RouteConfig, RouteKey, StageConfig, ValuePart, ValueRef,
@@ -186,6 +188,7 @@ pub(super) fn convert_apis(
     c: &mut Checker,
     raw: Vec<RawApi>,
     functions: &[LambdaFunctionConfig],
+    issuers: &[IssuerConfig],
 ) -> Vec<ApiConfig> {
     let mut out: Vec<ApiConfig> = Vec::new();
     for (i, a) in raw.into_iter().enumerate() {
@@ -213,6 +216,8 @@ pub(super) fn convert_apis(
             None => derived_api_id(&name),
         };
         let stages = stages(c, a.stages, &at.key("stages"));
+        let authorizers =
+            convert_authorizers(c, a.authorizers, functions, issuers, &at.key("authorizers"));
         if a.routes.len() > MAX_ROUTES {
             c.error(
                 &at.key("routes"),
@@ -234,6 +239,13 @@ pub(super) fn convert_apis(
                     ),
                 );
             }
+            check_route_authorization(
+                c,
+                r.authorizer.as_deref(),
+                &r.authorization_scopes,
+                &authorizers,
+                &route_at,
+            );
             if let Some(route) = route(c, route_key, r, functions, &route_at) {
                 routes.push(route);
             }
@@ -248,6 +260,7 @@ pub(super) fn convert_apis(
             routes,
             api_key_source,
             cors,
+            authorizers,
         });
     }
     out
@@ -575,6 +588,8 @@ fn route(
         response_parameters,
         throttling: api_limits::throttle(c, r.throttling, &at.key("throttling")),
         api_key_required: r.api_key_required.unwrap_or(false),
+        authorizer: r.authorizer,
+        authorization_scopes: r.authorization_scopes,
     })
 }
 

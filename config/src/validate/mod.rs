@@ -1,6 +1,7 @@
 //! Raw → model conversion: applies defaults, checks ranges and cross-references, and collects every
 //! problem in one pass (a user fixes a config once, not once per error).
 
+mod api_auth;
 mod api_limits;
 mod apis;
 mod behaviors;
@@ -36,7 +37,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
         functions::convert(&mut c, raw.functions, raw.key_value_stores);
     let edge_functions = functions::convert_edge(&mut c, raw.edge_functions);
     let lambda_functions = apis::convert_lambda_functions(&mut c, raw.lambda_functions);
-    let apis = apis::convert_apis(&mut c, raw.apis, &lambda_functions);
+    let issuers = api_auth::convert_issuers(&mut c, raw.issuers, &server);
+    let apis = apis::convert_apis(&mut c, raw.apis, &lambda_functions, &issuers);
     if raw.distributions.is_empty() {
         c.error(
             &root,
@@ -70,6 +72,7 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             lambda_functions,
             api_keys,
             usage_plans,
+            issuers,
         })
     } else {
         Err(c.issues)

@@ -4,7 +4,9 @@
 //! 100 KB of a body.
 
 use localfront_config::{ValuePart, ValueRef};
-use localfront_events::apigw::{request_time, ApiContext, ApiRequest};
+use localfront_events::apigw::{
+    claim_string, request_time, ApiContext, ApiRequest, AuthorizerData,
+};
 use serde_json::Value;
 
 /// Bodies are read this far for `$request.body`/`$response.body` (spec/api-gateway.md §3).
@@ -49,7 +51,7 @@ impl MappingScope<'_> {
         found.then_some(out)
     }
 
-    fn reference(&self, r: &ValueRef) -> Option<String> {
+    pub(crate) fn reference(&self, r: &ValueRef) -> Option<String> {
         let req = self.request;
         let cx = self.context;
         match r {
@@ -79,11 +81,19 @@ impl MappingScope<'_> {
         }
     }
 
-    /// `$context.<var>`: the variables of API Gateway's access logs and mappings that exist
-    /// without authorizers.
+    /// `$context.<var>`: the variables of API Gateway's access logs and mappings, with
+    /// `authorizer.claims.<claim>` (JWT authorizers) and `authorizer.<key>` (Lambda
+    /// authorizers' context).
     fn context_variable(&self, var: &str) -> Option<String> {
         let req = self.request;
         let cx = self.context;
+        if let Some(key) = var.strip_prefix("authorizer.") {
+            let value = match cx.authorizer.as_ref()? {
+                AuthorizerData::Jwt { claims, .. } => claims.get(key.strip_prefix("claims.")?)?,
+                AuthorizerData::Lambda(context) => context.get(key)?,
+            };
+            return claim_string(value);
+        }
         let epoch = cx
             .time
             .duration_since(std::time::UNIX_EPOCH)

@@ -147,6 +147,8 @@ mod tests {
                 response_parameters: vec![],
                 throttling: None,
                 api_key_required: false,
+                authorizer: None,
+                authorization_scopes: vec![],
             })
             .collect();
         (

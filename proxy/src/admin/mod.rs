@@ -5,7 +5,8 @@
 //! story),
 //! `GET /cache` (what the cache holds), `POST /distributions/{id}/invalidations`,
 //! `POST /distributions/{staging id}/promote` (continuous deployment),
-//! `/kvs/{name}[/keys/{key}]` and `GET /lambda-functions` (each Lambda function's counters).
+//! `/kvs/{name}[/keys/{key}]`, `GET /lambda-functions` (each Lambda function's counters), and
+//! each `[[issuers]]` entry's `<path>/.well-known/openid-configuration` and `…/jwks.json`.
 //!
 //! A hyper server rather than a pingora app: `/events` streams, which pingora's `ServeHttp`
 //! (one whole response) cannot.
@@ -145,6 +146,11 @@ impl AdminApi {
             | (_, ["distributions", _, "invalidations" | "promote"]) => {
                 text(405, "method not allowed\n")
             }
+            // `[[issuers]]`: `<issuer path>/.well-known/openid-configuration` and `…/jwks.json`.
+            ("GET", _) => match self.live.current().issuers.document(&path) {
+                Some(doc) => respond(200, "application/json", doc.into()),
+                None => text(404, "not found\n"),
+            },
             _ => text(404, "not found\n"),
         }
     }

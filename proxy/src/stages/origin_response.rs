@@ -107,3 +107,14 @@ pub fn observe_latency(ctx: &RequestContext) {
         .with_label_values(&[d.id.as_str(), origin.id.as_str()])
         .observe(started.elapsed().as_secs_f64());
 }
+
+/// Whether the origin's answer carries no body stream (RFC 9110 §6.4.1: a `HEAD`, `204` and `304`
+/// never do; `Content-Length: 0` has none to carry).
+pub fn is_bodiless(method: &str, resp: &ResponseHeader) -> bool {
+    method == "HEAD"
+        || matches!(resp.status.as_u16(), 204 | 304)
+        || resp
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
+}

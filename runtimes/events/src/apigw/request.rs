@@ -48,6 +48,67 @@ pub struct ApiContext {
     pub path_parameters: Vec<(String, String)>,
     /// The stage's variables.
     pub stage_variables: Vec<(String, String)>,
+    /// What the route's authorizer passed on, if the route has one.
+    pub authorizer: Option<AuthorizerData>,
+}
+
+/// What an authorizer passes on to the integration (spec/api-gateway.md §2, §4–5).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthorizerData {
+    /// A JWT authorizer: the token's claims, each value a string as API Gateway renders it
+    /// (see [`claim_string`]), and its scopes when the route requires scopes.
+    Jwt {
+        /// Claim name → string value (null claims left out).
+        claims: Map<String, Value>,
+        /// The token's scopes, `None` when the route has no `authorization_scopes`.
+        scopes: Option<Vec<String>>,
+    },
+    /// A Lambda authorizer: the `context` of its simple response.
+    Lambda(Map<String, Value>),
+}
+
+/// A claim value as API Gateway passes it on: strings as they are, numbers and booleans as
+/// their JSON text, arrays as `[a b]` and objects as `map[k:v]` (Go's formatting, which API
+/// Gateway shows); `None` for null.
+pub fn claim_string(value: &Value) -> Option<String> {
+    fn go(value: &Value) -> String {
+        match value {
+            Value::String(s) => s.clone(),
+            Value::Null => "<nil>".into(),
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(go).collect();
+                format!("[{}]", items.join(" "))
+            }
+            Value::Object(map) => {
+                let items: Vec<String> =
+                    map.iter().map(|(k, v)| format!("{k}:{}", go(v))).collect();
+                format!("map[{}]", items.join(" "))
+            }
+            other => other.to_string(),
+        }
+    }
+    (!value.is_null()).then(|| go(value))
+}
+
+impl AuthorizerData {
+    /// `requestContext.authorizer` of a payload 2.0 event.
+    fn v2(&self) -> Value {
+        match self {
+            AuthorizerData::Jwt { claims, scopes } => {
+                json!({ "jwt": { "claims": claims, "scopes": scopes } })
+            }
+            AuthorizerData::Lambda(context) => json!({ "lambda": context }),
+        }
+    }
+
+    /// `requestContext.authorizer` of a payload 1.0 event: the JWT block is flat (observed);
+    /// a Lambda authorizer's context keys are too (localfront's pick, unconfirmed).
+    fn v1(&self) -> Value {
+        match self {
+            AuthorizerData::Jwt { claims, scopes } => json!({ "claims": claims, "scopes": scopes }),
+            AuthorizerData::Lambda(context) => Value::Object(context.clone()),
+        }
+    }
 }
 
 impl ApiRequest {
@@ -215,6 +276,11 @@ pub fn payload_v2(req: &ApiRequest, cx: &ApiContext) -> Value {
             "timeEpoch": epoch_millis(cx.time),
         }),
     );
+    if let (Some(authorizer), Some(Value::Object(rc))) =
+        (&cx.authorizer, event.get_mut("requestContext"))
+    {
+        rc.insert("authorizer".into(), authorizer.v2());
+    }
     let (body, base64) = req.event_body();
     if !body.is_empty() {
         event.insert("body".into(), Value::String(body));
@@ -253,7 +319,7 @@ pub fn payload_v1(req: &ApiRequest, cx: &ApiContext) -> Value {
     let query = req.query_parameters();
     let (body, base64) = req.event_body();
     let epoch = epoch_millis(cx.time);
-    json!({
+    let mut event = json!({
         "version": "1.0",
         "resource": cx.resource_path,
         "path": req.raw_path,
@@ -296,7 +362,11 @@ pub fn payload_v1(req: &ApiRequest, cx: &ApiContext) -> Value {
         "stageVariables": optional(&cx.stage_variables),
         "body": if body.is_empty() { Value::Null } else { Value::String(body) },
         "isBase64Encoded": base64,
-    })
+    });
+    if let Some(authorizer) = &cx.authorizer {
+        event["requestContext"]["authorizer"] = authorizer.v1();
+    }
+    event
 }
 
 #[cfg(test)]
@@ -331,6 +401,7 @@ mod tests {
             time: UNIX_EPOCH + Duration::from_millis(1_738_577_730_000),
             path_parameters: vec![("id".into(), "7".into())],
             stage_variables: vec![],
+            authorizer: None,
         };
         (req, cx)
     }
@@ -350,6 +421,35 @@ mod tests {
         assert!(e.get("body").is_none());
         assert!(e.get("stageVariables").is_none());
         assert_eq!(e["isBase64Encoded"], false);
+    }
+
+    #[test]
+    fn claims_are_strings_and_the_authorizer_is_in_the_request_context() {
+        assert_eq!(
+            claim_string(&json!(1738581330)).as_deref(),
+            Some("1738581330")
+        );
+        assert_eq!(
+            claim_string(&json!(["admin", "ops"])).as_deref(),
+            Some("[admin ops]")
+        );
+        assert_eq!(claim_string(&json!(true)).as_deref(), Some("true"));
+        assert_eq!(claim_string(&json!({"a": 1})).as_deref(), Some("map[a:1]"));
+        assert_eq!(claim_string(&Value::Null), None);
+        let (req, mut cx) = request();
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!("u-1"));
+        cx.authorizer = Some(AuthorizerData::Jwt {
+            claims,
+            scopes: None,
+        });
+        let v2 = payload_v2(&req, &cx);
+        assert_eq!(
+            v2["requestContext"]["authorizer"],
+            json!({"jwt": {"claims": {"sub": "u-1"}, "scopes": null}})
+        );
+        let v1 = payload_v1(&req, &cx);
+        assert_eq!(v1["requestContext"]["authorizer"]["claims"]["sub"], "u-1");
     }
 
     #[test]
