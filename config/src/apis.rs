@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::api_limits::{ApiCors, ApiKeySource, Throttle};
+
 /// `[[apis]]`: an HTTP API with its stages and routes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiConfig {
@@ -17,17 +19,23 @@ pub struct ApiConfig {
     pub stages: Vec<StageConfig>,
     /// Routes, in the order of the file (order does not matter for matching).
     pub routes: Vec<RouteConfig>,
+    /// Where routes with `api_key_required` read the key.
+    pub api_key_source: ApiKeySource,
+    /// CORS answers (`[apis.cors]`), if configured.
+    pub cors: Option<ApiCors>,
     /// Authorizers routes refer to by name.
     pub authorizers: Vec<crate::api_auth::AuthorizerConfig>,
 }
 
 /// One stage of an API.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageConfig {
     /// `$default` or a name (the first path segment that selects it).
     pub name: String,
     /// Stage variables, `${stageVariables.name}` in integration URIs and parameter mappings.
     pub variables: Vec<(String, String)>,
+    /// The default throttle of each route of the stage (`None`: the account's limits).
+    pub throttling: Option<Throttle>,
 }
 
 /// A route key: `METHOD /path` or `$default`.
@@ -67,6 +75,10 @@ pub struct RouteConfig {
     pub request_parameters: Vec<ParameterMapping>,
     /// Response parameter mappings per backend status.
     pub response_parameters: Vec<(u16, Vec<ParameterMapping>)>,
+    /// This route's throttle, overriding the stage's default.
+    pub throttling: Option<Throttle>,
+    /// Callers must send an API key of a usage plan covering the stage (REST rules).
+    pub api_key_required: bool,
     /// The authorizer (of the API's `authorizers`) that checks requests first, if any.
     pub authorizer: Option<String>,
     /// With a JWT authorizer: the token's `scope`/`scp` must hold one of these.

@@ -5,6 +5,7 @@
 //! pass. Shape and limits follow CloudFront's `DistributionConfig` (spec/distribution.md).
 
 pub mod api_auth;
+pub mod api_limits;
 pub mod apis;
 pub mod continuous_deployment;
 mod error;
@@ -23,6 +24,7 @@ mod validate;
 pub mod viewer;
 
 pub use api_auth::*;
+pub use api_limits::*;
 pub use apis::*;
 pub use continuous_deployment::*;
 pub use error::{ConfigError, ConfigErrors};

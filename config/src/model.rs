@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::api_limits::{ApiKey, UsagePlan};
 use crate::apis::{ApiConfig, LambdaFunctionConfig};
 use crate::continuous_deployment::ContinuousDeploymentPolicy;
 use crate::policies::{CachePolicy, OriginRequestPolicy};
@@ -34,6 +35,10 @@ pub struct Config {
     pub apis: Vec<ApiConfig>,
     /// Lambda functions (WebAssembly components) that API routes integrate with.
     pub lambda_functions: Vec<LambdaFunctionConfig>,
+    /// API keys (`[[api_keys]]`), for routes with `api_key_required`.
+    pub api_keys: Vec<ApiKey>,
+    /// Usage plans: which keys may call which API stages, with throttles and quotas.
+    pub usage_plans: Vec<UsagePlan>,
     /// Local Cognito-style issuers (`[[issuers]]`), served on the admin listener.
     pub issuers: Vec<crate::api_auth::IssuerConfig>,
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::raw_apis::{RawApi, RawIssuer, RawLambdaFunction};
+use crate::raw_apis::{RawApi, RawApiKey, RawIssuer, RawLambdaFunction, RawUsagePlan};
 use crate::raw_policies::{
     RawContinuousDeploymentPolicy, RawGeoRestriction, RawKeyGroup, RawResponseHeadersPolicy,
     RawViewer,
@@ -40,6 +40,10 @@ pub struct RawConfig {
     pub apis: Vec<RawApi>,
     #[serde(default)]
     pub lambda_functions: Vec<RawLambdaFunction>,
+    #[serde(default)]
+    pub api_keys: Vec<RawApiKey>,
+    #[serde(default)]
+    pub usage_plans: Vec<RawUsagePlan>,
     #[serde(default)]
     pub issuers: Vec<RawIssuer>,
 }

@@ -13,6 +13,8 @@ pub struct RawApi {
     pub stages: Vec<RawStage>,
     #[serde(default)]
     pub routes: BTreeMap<String, RawRoute>,
+    pub api_key_source: Option<String>,
+    pub cors: Option<RawApiCors>,
     #[serde(default)]
     pub authorizers: Vec<RawAuthorizer>,
 }
@@ -23,6 +25,7 @@ pub struct RawStage {
     pub name: Option<String>,
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    pub throttling: Option<RawThrottle>,
 }
 
 /// `[apis.routes."GET /pets/{id}"]`.
@@ -36,9 +39,67 @@ pub struct RawRoute {
     pub request_parameters: BTreeMap<String, String>,
     #[serde(default)]
     pub response_parameters: BTreeMap<String, BTreeMap<String, String>>,
+    pub throttling: Option<RawThrottle>,
+    pub api_key_required: Option<bool>,
     pub authorizer: Option<String>,
     #[serde(default)]
     pub authorization_scopes: Vec<String>,
+}
+
+/// `throttling = { rate_limit, burst_limit }` of a stage or route, `throttle` of a usage plan.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+pub struct RawThrottle {
+    pub rate_limit: Option<f64>,
+    pub burst_limit: Option<i64>,
+}
+
+/// `[apis.cors]`.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+pub struct RawApiCors {
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<i64>,
+    pub allow_credentials: Option<bool>,
+}
+
+/// `[[api_keys]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawApiKey {
+    pub name: Option<String>,
+    pub value: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// `[[usage_plans]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawUsagePlan {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub apis: Vec<RawPlanStage>,
+    pub throttle: Option<RawThrottle>,
+    pub quota: Option<RawQuota>,
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+}
+
+/// `apis = [{ api, stage }]` of a usage plan.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPlanStage {
+    pub api: Option<String>,
+    pub stage: Option<String>,
+}
+
+/// `quota = { limit, period }` of a usage plan.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawQuota {
+    pub limit: Option<i64>,
+    pub period: Option<String>,
 }
 
 /// `[[apis.authorizers]]`: a JWT or Lambda authorizer.

@@ -76,6 +76,14 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["issuers"] => fields_of::<RawIssuer>(),
         ["issuers", "users"] => fields_of::<RawIssuerUser>(),
         ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
+        ["apis", "stages", "throttling"]
+        | ["apis", "routes", _, "throttling"]
+        | ["usage_plans", "throttle"] => fields_of::<RawThrottle>(),
+        ["apis", "cors"] => fields_of::<RawApiCors>(),
+        ["api_keys"] => fields_of::<RawApiKey>(),
+        ["usage_plans"] => fields_of::<RawUsagePlan>(),
+        ["usage_plans", "apis"] => fields_of::<RawPlanStage>(),
+        ["usage_plans", "quota"] => fields_of::<RawQuota>(),
         _ => return None,
     })
 }

@@ -5,20 +5,29 @@
 //! checks (`protection.rs`: JWT and Lambda authorizers). Every answer carries
 //! `apigw-requestid`; API Gateway's own errors are JSON `{"message": …}` bodies.
 //!
+//! Before the integration run the API's protections, in AWS's order: the CORS preflight answer
+//! (`cors.rs`), stage and route throttling, then API keys and usage plans (`limits.rs`). CORS
+//! headers are set last, on whatever answered.
+//!
 //! Like the other in-process origins it only answers HTTP: CloudFront's behaviors, cache and
 //! edge code run in front of it in the proxy, as they would in front of an
 //! `execute-api` origin.
 
+mod cors;
 mod http_integration;
 mod jwks;
 mod jwt;
 mod lambda_authorizer;
 mod lambda_integration;
+mod limits;
 mod mapping;
 mod protection;
 mod routes;
 
+pub use self::limits::ApiCounters;
+
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use base64::Engine as _;
@@ -28,13 +37,14 @@ use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Body;
 use localfront_config::{
-    ApiConfig, Integration, MappingAction, MappingTarget, ParameterMapping, RouteConfig, RouteKey,
-    StageConfig,
+    ApiConfig, ApiKey, Integration, MappingAction, MappingTarget, ParameterMapping, RouteConfig,
+    RouteKey, StageConfig, UsagePlan,
 };
 use localfront_events::apigw::{ApiContext, ApiRequest};
 use localfront_wasm::LambdaFunction;
 
 use self::http_integration::HttpIntegration;
+use self::limits::ApiLimits;
 use self::mapping::{MappingScope, ResponseView};
 use self::protection::Protection;
 use self::routes::RouteTable;
@@ -58,6 +68,7 @@ pub struct ApiGateway {
     http: HttpIntegration,
     protection: Protection,
     domain_name: String,
+    limits: ApiLimits,
 }
 
 /// The response header that tells the edge which route key answered (removed by the edge).
@@ -114,6 +125,7 @@ impl ApiGateway {
             }
         }
         let domain_name = format!("{}.execute-api.{REGION}.amazonaws.com", api.api_id);
+        let limits = ApiLimits::new(&api, &[], &[], Arc::default());
         let protection = Protection::new(&api, &functions, issuers)
             .map_err(|e| format!("api `{}`: {e}", api.name))?;
         Ok(Self {
@@ -123,7 +135,21 @@ impl ApiGateway {
             http: HttpIntegration::new(),
             protection,
             domain_name,
+            limits,
         })
+    }
+
+    /// Throttles the API's stages and routes, and admits callers of routes with
+    /// `api_key_required` by the account's `keys` and usage `plans`, counting in `counters`
+    /// (which outlive a config generation, so quotas survive a reload).
+    pub fn with_limits(
+        mut self,
+        keys: &[ApiKey],
+        plans: &[UsagePlan],
+        counters: Arc<ApiCounters>,
+    ) -> Self {
+        self.limits = ApiLimits::new(&self.api, keys, plans, counters);
+        self
     }
 
     /// The API's name.
@@ -139,7 +165,16 @@ impl ApiGateway {
     {
         let received = SystemTime::now();
         let request_id = request_id();
-        let (answer, route_key) = self.answer(req, received, &request_id).await;
+        let origin = req
+            .headers()
+            .get(http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let preflight = self.api.cors.is_some() && cors::is_preflight(req.method(), req.headers());
+        let (mut answer, route_key) = self.answer(req, received, &request_id, preflight).await;
+        if let Some(config) = &self.api.cors {
+            cors::apply(config, origin.as_deref(), preflight, &mut answer);
+        }
         let mut response = Response::new(OriginBody::from(Bytes::from(answer.body)));
         *response.status_mut() =
             StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -171,6 +206,7 @@ impl ApiGateway {
         req: Request<B>,
         received: SystemTime,
         request_id: &str,
+        preflight: bool,
     ) -> (Answer, Option<String>)
     where
         B: Body,
@@ -208,10 +244,22 @@ impl ApiGateway {
         let Some((stage, route_path)) = self.stage_for(&request.raw_path) else {
             return (Answer::message(StatusCode::NOT_FOUND, "Not Found"), None);
         };
+        // API Gateway answers CORS preflights itself, before routes, throttling and keys.
+        if preflight {
+            return (cors::preflight_answer(), None);
+        }
         let Some(found) = self.routes.find(&request.method, route_path) else {
             return (Answer::message(StatusCode::NOT_FOUND, "Not Found"), None);
         };
         let route = &self.api.routes[found.route];
+        // Stage and route throttling, then API key and usage plan (spec/api-gateway.md §6–7).
+        let stage_index = self.api.stages.iter().position(|s| s.name == stage.name);
+        if let Some(denied) = self.limits.throttle(stage_index.unwrap_or(0), found.route) {
+            return (denied, Some(route.key.to_string()));
+        }
+        if let Some(denied) = self.limits.api_key(&stage.name, route, &request.headers) {
+            return (denied, Some(route.key.to_string()));
+        }
         let mut context = ApiContext {
             account_id: ACCOUNT_ID.into(),
             api_id: self.api.api_id.clone(),
@@ -228,7 +276,7 @@ impl ApiGateway {
             stage_variables: stage.variables.clone(),
             authorizer: None,
         };
-        // Authorizers (and later throttling, API keys) answer before the integration runs.
+        // Authorizers answer after throttling and API keys, before the integration runs.
         if let Err(answer) = self
             .protection
             .check(route, &request, &mut context, route_path)

@@ -15,7 +15,7 @@ mod issuer;
 mod s3;
 mod serve;
 
-pub use apigw::{ApiGateway, ROUTE_KEY_HEADER};
+pub use apigw::{ApiCounters, ApiGateway, ROUTE_KEY_HEADER};
 pub use body::OriginBody;
 pub use echo::Echo;
 pub use issuer::{LocalIssuer, LocalIssuers, TokenRequest};

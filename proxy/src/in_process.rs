@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use localfront_config::{Config, OriginKind};
-use localfront_origins::{serve_unix, ApiGateway, InProcessOrigin, LocalIssuers, S3Directory};
+use localfront_origins::{
+    serve_unix, ApiCounters, ApiGateway, InProcessOrigin, LocalIssuers, S3Directory,
+};
 use tokio::sync::watch;
 
 use crate::lambda_functions::LambdaFunctions;
@@ -40,12 +42,14 @@ impl Drop for Stop {
     }
 }
 
-/// Binds a socket for every in-process origin of `config` under `socket_dir`.
+/// Binds a socket for every in-process origin of `config` under `socket_dir`. API origins count
+/// their throttling and quotas in `api_counters`.
 pub fn bind(
     config: &Config,
     socket_dir: &Path,
     generation: u64,
     lambda_functions: &Arc<LambdaFunctions>,
+    api_counters: &Arc<ApiCounters>,
     issuers: &LocalIssuers,
 ) -> Result<(Bound, Stop), String> {
     let mut servers = Vec::new();
@@ -61,7 +65,12 @@ pub fn bind(
                     };
                     let gateway =
                         ApiGateway::new(api.clone(), lambda_functions.all().clone(), issuers)
-                            .map_err(|e| format!("origin `{}`: {e}", o.id))?;
+                            .map_err(|e| format!("origin `{}`: {e}", o.id))?
+                            .with_limits(
+                                &config.api_keys,
+                                &config.usage_plans,
+                                api_counters.clone(),
+                            );
                     InProcessOrigin::Api(Arc::new(gateway))
                 }
                 OriginKind::S3(s3) => InProcessOrigin::S3(Arc::new(

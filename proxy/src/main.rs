@@ -4,6 +4,7 @@
 mod access_log;
 mod admin;
 mod admin_client;
+mod api_keys;
 mod cache;
 mod context;
 mod demo;
@@ -187,6 +188,15 @@ enum Command {
         #[command(flatten)]
         signing: sign::SigningArgs,
     },
+    /// Create or list the API keys of a config (`[[api_keys]]`, for routes with
+    /// `api_key_required`).
+    ApiKeys {
+        #[command(subcommand)]
+        action: ApiKeysAction,
+        /// The config file (default: ./localfront.toml).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+    },
     /// Print a token signed by a local issuer of the config (`[[issuers]]`), with Cognito's claims.
     Token {
         /// The config declaring the issuer (default: ./localfront.toml).
@@ -200,6 +210,31 @@ enum Command {
         /// Config files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeysAction {
+    /// Adds a key to the config file (as a `[[api_keys]]` table) and prints its value.
+    Create {
+        /// The key's name.
+        #[arg(long)]
+        name: String,
+        /// A usage plan to add the key to (repeatable).
+        #[arg(long = "plan")]
+        plans: Vec<String>,
+        /// The key's value (20–128 letters and digits); default: 40 random ones.
+        #[arg(long)]
+        value: Option<String>,
+        /// Add the key disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Prints each key: name, enabled or disabled, usage plans, value (first 4 characters).
+    List {
+        /// Print the whole values.
+        #[arg(long)]
+        include_values: bool,
     },
 }
 
@@ -225,6 +260,44 @@ fn main() -> ExitCode {
         .init();
     match Cli::parse().command {
         Command::Validate { files } => validate(&files),
+        Command::ApiKeys { action, config } => {
+            let file = config.unwrap_or_else(|| PathBuf::from("localfront.toml"));
+            match action {
+                ApiKeysAction::Create {
+                    name,
+                    plans,
+                    value,
+                    disabled,
+                } => {
+                    let key = api_keys::NewKey {
+                        name: &name,
+                        value,
+                        plans: &plans,
+                        disabled,
+                    };
+                    let created = api_keys::create(&file, key);
+                    if created.is_ok() {
+                        eprintln!(
+                            "added api key `{name}` to {} (a running localfront applies it on reload)",
+                            file.display()
+                        );
+                    }
+                    report("api-keys create", created)
+                }
+                ApiKeysAction::List { include_values } => {
+                    match api_keys::list(&file, include_values) {
+                        Ok(list) => {
+                            print!("{list}");
+                            ExitCode::SUCCESS
+                        }
+                        Err(e) => {
+                            eprintln!("localfront api-keys list: {e}");
+                            ExitCode::FAILURE
+                        }
+                    }
+                }
+            }
+        }
         Command::Replay(args) => replay::run(*args),
         Command::Invalidate {
             distribution,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use localfront_config::path_pattern::PathPattern;
 use localfront_config::{Config, Distribution, OriginKind};
+use localfront_origins::ApiCounters;
 use localfront_origins::LocalIssuers;
 
 use crate::edge_functions::EdgeFunctions;
@@ -38,6 +39,9 @@ pub struct Snapshot {
     pub lambdas: EdgeLambdas,
     /// Lambda functions behind API origins (their counters feed the admin API and metrics).
     pub lambda_functions: Arc<LambdaFunctions>,
+    /// API throttling buckets and usage plan quota counters, handed from each generation to the
+    /// next so a reload does not reset them.
+    pub api_counters: Arc<ApiCounters>,
     /// Local issuers (`[[issuers]]`), their keys loaded: the admin listener serves their
     /// discovery documents and keys.
     pub issuers: LocalIssuers,
@@ -90,10 +94,17 @@ impl Snapshot {
                 return Err(errors);
             }
         };
+        let api_counters = previous.map_or_else(Arc::default, |p| p.api_counters.clone());
         let issuers = LocalIssuers::load(&config.issuers)?;
-        let (bound, stop) =
-            in_process::bind(&config, socket_dir, generation, &lambda_functions, &issuers)
-                .map_err(|e| vec![e])?;
+        let (bound, stop) = in_process::bind(
+            &config,
+            socket_dir,
+            generation,
+            &lambda_functions,
+            &api_counters,
+            &issuers,
+        )
+        .map_err(|e| vec![e])?;
         let mut hosts = HashMap::new();
         let mut default_distribution = None;
         let distributions = config
@@ -126,6 +137,7 @@ impl Snapshot {
             functions,
             lambdas,
             lambda_functions,
+            api_counters,
             issuers,
             _origins: stop,
         };

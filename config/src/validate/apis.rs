@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::api_auth::{check_route_authorization, convert_authorizers};
-use super::{quoted, Checker};
+use super::{api_limits, quoted, Checker};
 use crate::api_auth::IssuerConfig;
 use crate::apis::{
     ApiConfig, Integration, LambdaFunctionConfig, MappingAction, MappingTarget, ParameterMapping,
@@ -250,11 +250,16 @@ pub(super) fn convert_apis(
                 routes.push(route);
             }
         }
+        let api_key_source =
+            api_limits::api_key_source(c, a.api_key_source.as_deref(), &at.key("api_key_source"));
+        let cors = api_limits::cors(c, a.cors, &at.key("cors"));
         out.push(ApiConfig {
             name,
             api_id,
             stages,
             routes,
+            api_key_source,
+            cors,
             authorizers,
         });
     }
@@ -285,6 +290,7 @@ fn stages(c: &mut Checker, raw: Vec<RawStage>, at: &KeyPath) -> Vec<StageConfig>
         return vec![StageConfig {
             name: "$default".into(),
             variables: Vec::new(),
+            throttling: None,
         }];
     }
     if raw.len() > MAX_STAGES {
@@ -347,9 +353,11 @@ fn stages(c: &mut Checker, raw: Vec<RawStage>, at: &KeyPath) -> Vec<StageConfig>
                 );
             }
         }
+        let throttling = api_limits::throttle(c, s.throttling, &at.key("throttling"));
         out.push(StageConfig {
             name,
             variables: s.variables.into_iter().collect(),
+            throttling,
         });
     }
     out
@@ -578,6 +586,8 @@ fn route(
         timeout,
         request_parameters,
         response_parameters,
+        throttling: api_limits::throttle(c, r.throttling, &at.key("throttling")),
+        api_key_required: r.api_key_required.unwrap_or(false),
         authorizer: r.authorizer,
         authorization_scopes: r.authorization_scopes,
     })

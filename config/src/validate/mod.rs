@@ -2,6 +2,7 @@
 //! problem in one pass (a user fixes a config once, not once per error).
 
 mod api_auth;
+mod api_limits;
 mod apis;
 mod behaviors;
 mod continuous_deployment;
@@ -57,6 +58,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
     check_hosts(&mut c, &distributions);
     continuous_deployment::check_links(&mut c, &distributions);
     apis::check_api_origins(&mut c, &distributions, &apis);
+    let api_keys = api_limits::convert_api_keys(&mut c, raw.api_keys);
+    let usage_plans = api_limits::convert_usage_plans(&mut c, raw.usage_plans, &apis, &api_keys);
     if c.issues.is_empty() {
         Ok(Config {
             server,
@@ -67,6 +70,8 @@ pub(crate) fn convert(raw: RawConfig, base_dir: &Path) -> Result<Config, Vec<Iss
             viewer,
             apis,
             lambda_functions,
+            api_keys,
+            usage_plans,
             issuers,
         })
     } else {

@@ -145,6 +145,8 @@ mod tests {
                 timeout: Duration::from_secs(30),
                 request_parameters: vec![],
                 response_parameters: vec![],
+                throttling: None,
+                api_key_required: false,
                 authorizer: None,
                 authorization_scopes: vec![],
             })
