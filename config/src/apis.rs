@@ -19,6 +19,8 @@ pub struct ApiConfig {
     pub routes: Vec<RouteConfig>,
     /// Authorizers routes refer to by name.
     pub authorizers: Vec<crate::api_auth::AuthorizerConfig>,
+    /// The OpenAPI document the routes were imported from, if any (watched by `serve --watch`).
+    pub openapi: Option<PathBuf>,
 }
 
 /// One stage of an API.

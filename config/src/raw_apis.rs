@@ -15,6 +15,27 @@ pub struct RawApi {
     pub routes: BTreeMap<String, RawRoute>,
     #[serde(default)]
     pub authorizers: Vec<RawAuthorizer>,
+    /// An OpenAPI 3.0 document the routes, integrations, authorizers and CORS are imported from
+    /// (relative to the config file); TOML routes and authorizers of the same name replace the
+    /// imported ones.
+    pub openapi: Option<String>,
+    pub api_key_source: Option<String>,
+    pub cors: Option<RawApiCors>,
+}
+
+/// `[apis.cors]`.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+pub struct RawApiCors {
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<i64>,
+    pub allow_credentials: Option<bool>,
 }
 
 /// `[[apis.stages]]`.
@@ -26,7 +47,7 @@ pub struct RawStage {
 }
 
 /// `[apis.routes."GET /pets/{id}"]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 pub struct RawRoute {
     pub uri: Option<String>,
     pub lambda: Option<String>,
@@ -39,6 +60,7 @@ pub struct RawRoute {
     pub authorizer: Option<String>,
     #[serde(default)]
     pub authorization_scopes: Vec<String>,
+    pub api_key_required: Option<bool>,
 }
 
 /// `[[apis.authorizers]]`: a JWT or Lambda authorizer.

@@ -75,6 +75,7 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["apis", "authorizers"] => fields_of::<RawAuthorizer>(),
         ["issuers"] => fields_of::<RawIssuer>(),
         ["issuers", "users"] => fields_of::<RawIssuerUser>(),
+        ["apis", "cors"] => fields_of::<RawApiCors>(),
         ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
         _ => return None,
     })

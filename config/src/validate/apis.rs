@@ -256,6 +256,7 @@ pub(super) fn convert_apis(
             stages,
             routes,
             authorizers,
+            openapi: a.openapi.map(|p| c.path(&p)),
         });
     }
     out
