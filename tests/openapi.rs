@@ -284,3 +284,44 @@ components:
         ]
     );
 }
+
+#[tokio::test]
+async fn serve_watch_reloads_when_the_imported_document_changes() {
+    let b = backend().await;
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("api.yaml");
+    let write_doc = |path: &str| {
+        std::fs::write(
+            &doc,
+            format!("openapi: 3.0.1\npaths:\n  /pets:\n    get:\n      x-amazon-apigateway-integration: {{ type: http_proxy, uri: \"http://127.0.0.1:{}{path}\" }}\n", b.port()),
+        )
+        .unwrap();
+    };
+    write_doc("/one");
+    let lf = Localfront::builder()
+        .arg("--watch")
+        .raw_origin("api", "api = \"pets\"")
+        .default_behavior("api", PASS_THROUGH)
+        .tail(&format!(
+            "[[apis]]\nname = \"pets\"\nopenapi = \"{}\"\n",
+            doc.display()
+        ))
+        .start()
+        .await;
+    assert_eq!(lf.get("/pets").await.text().await.unwrap(), "GET /one");
+
+    write_doc("/two");
+    let mut answer = String::new();
+    for _ in 0..100 {
+        answer = lf.get("/pets").await.text().await.unwrap();
+        if answer == "GET /two" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(answer, "GET /two");
+    assert_eq!(
+        lf.admin_json("/status").await["last_reload"]["trigger"],
+        "watch"
+    );
+}

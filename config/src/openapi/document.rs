@@ -179,6 +179,16 @@ mod tests {
     }
 
     #[test]
+    fn tab_indented_json_with_crlf_loads() {
+        let doc = parse(
+            "{\r\n\t\"openapi\": \"3.0.1\",\r\n\t\"paths\": {\r\n\t\t\"/a\": {}\r\n\t}\r\n}\r\n",
+        )
+        .unwrap();
+        let (k, _) = doc.get("paths").unwrap();
+        assert_eq!((k.line, k.col), (3, 2));
+    }
+
+    #[test]
     fn syntax_errors_and_duplicate_keys_have_positions() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.line >= 1 && !e.message.is_empty(), "{e:?}");
