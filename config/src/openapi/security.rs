@@ -1,7 +1,7 @@
 //! `components.securitySchemes` → authorizers, operation `security` → a route's authorizer and
 //! scopes, and `x-amazon-apigateway-cors` (spec/api-gateway.md §8–9).
 
-use super::document::{Key, Node, Value};
+use super::document::{Node, Value};
 use super::integration::function_name;
 use super::reader::Reader;
 use crate::error::{did_you_mean, KeyPath, Severity};
@@ -120,7 +120,7 @@ fn scheme(
         ..RawAuthorizer::default()
     };
     let mut kind = None;
-    let mut jwt_config: Option<(&Key, &Node)> = None;
+    let mut jwt_config: Option<&Node> = None;
     let mut function = None;
     for (k, v) in r.entries(ext, &ext_at) {
         let at = ext_at.key(&k.name);
@@ -130,7 +130,7 @@ fn scheme(
                 a.identity_source = Some(r.strings(v, &at, true));
                 r.came_from(raw_at.key("identity_source"), v, &at);
             }
-            "jwtConfiguration" => jwt_config = Some((k, v)),
+            "jwtConfiguration" => jwt_config = Some(v),
             "authorizerUri" => function = r.string(v, &at).map(|u| (v, u)),
             "authorizerPayloadFormatVersion" => {
                 if let Some(version) = r.text(v, &at) {
@@ -168,7 +168,7 @@ fn scheme(
             if a.identity_source.is_none() {
                 a.identity_source = Some(vec!["$request.header.Authorization".into()]);
             }
-            if let Some((_, v)) = jwt_config {
+            if let Some(v) = jwt_config {
                 let at = ext_at.key("jwtConfiguration");
                 for (key, value) in r.entries(v, &at) {
                     let value_at = at.key(&key.name);
