@@ -25,6 +25,8 @@ pub struct ApiConfig {
     pub cors: Option<ApiCors>,
     /// Authorizers routes refer to by name.
     pub authorizers: Vec<crate::api_auth::AuthorizerConfig>,
+    /// The OpenAPI document the routes were imported from, if any (watched by `serve --watch`).
+    pub openapi: Option<PathBuf>,
 }
 
 /// One stage of an API.

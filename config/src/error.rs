@@ -120,3 +120,51 @@ pub(crate) fn did_you_mean<'a>(
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
+
+/// How much a [`ConfigNotice`] matters (API Gateway's import findings, spec/api-gateway.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Read and ignored: it changes nothing localfront does (e.g. `requestBody` schemas).
+    Info,
+    /// Not supported: the part it describes was left out (e.g. an integration `type: AWS`).
+    Warning,
+}
+
+/// A finding that does not stop the config from loading, with its position.
+///
+/// Displays as `file:line:col: warning: key.path: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNotice {
+    /// Info or warning.
+    pub severity: Severity,
+    /// The file it is about.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub col: usize,
+    /// Where in the document; empty for the whole file.
+    pub key_path: String,
+    /// What was ignored or left out, and why.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigNotice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {severity}: ",
+            self.file.display(),
+            self.line,
+            self.col
+        )?;
+        if !self.key_path.is_empty() {
+            write!(f, "{}: ", self.key_path)?;
+        }
+        f.write_str(&self.message)
+    }
+}

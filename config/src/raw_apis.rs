@@ -17,6 +17,10 @@ pub struct RawApi {
     pub cors: Option<RawApiCors>,
     #[serde(default)]
     pub authorizers: Vec<RawAuthorizer>,
+    /// An OpenAPI 3.0 document the routes, integrations, authorizers and CORS are imported from
+    /// (relative to the config file); TOML routes and authorizers of the same name replace the
+    /// imported ones.
+    pub openapi: Option<String>,
 }
 
 /// `[[apis.stages]]`.
@@ -29,7 +33,7 @@ pub struct RawStage {
 }
 
 /// `[apis.routes."GET /pets/{id}"]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 pub struct RawRoute {
     pub uri: Option<String>,
     pub lambda: Option<String>,

@@ -75,11 +75,11 @@ pub(crate) fn keys_of_table(table_path: &[&str]) -> Option<&'static [&'static st
         ["apis", "authorizers"] => fields_of::<RawAuthorizer>(),
         ["issuers"] => fields_of::<RawIssuer>(),
         ["issuers", "users"] => fields_of::<RawIssuerUser>(),
+        ["apis", "cors"] => fields_of::<RawApiCors>(),
         ["lambda_functions"] => fields_of::<RawLambdaFunction>(),
         ["apis", "stages", "throttling"]
         | ["apis", "routes", _, "throttling"]
         | ["usage_plans", "throttle"] => fields_of::<RawThrottle>(),
-        ["apis", "cors"] => fields_of::<RawApiCors>(),
         ["api_keys"] => fields_of::<RawApiKey>(),
         ["usage_plans"] => fields_of::<RawUsagePlan>(),
         ["usage_plans", "apis"] => fields_of::<RawPlanStage>(),

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::error::{did_you_mean, ConfigError, ConfigErrors, Issue, KeyPath, Segment};
+use crate::error::{
+    did_you_mean, ConfigError, ConfigErrors, ConfigNotice, Issue, KeyPath, Segment,
+};
 use crate::model::Config;
 use crate::raw::RawConfig;
 use crate::schema::keys_of_table;
@@ -17,6 +19,12 @@ use crate::validate::{convert, quoted};
 
 /// Loads and validates a config file; relative paths in it resolve against its folder.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    load_reporting(path).map(|(config, _)| config)
+}
+
+/// [`load`], with the findings that did not stop the config from loading (OpenAPI import's Info
+/// and Warning findings).
+pub fn load_reporting(path: &Path) -> Result<(Config, Vec<ConfigNotice>), ConfigErrors> {
     let source = std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             file: path.to_owned(),
@@ -33,11 +41,20 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     } else {
         base
     };
-    parse(&source, path, &base)
+    parse_reporting(&source, path, &base)
 }
 
 /// Parses and validates config text. `file` names it in errors; `base_dir` resolves relative paths.
 pub fn parse(source: &str, file: &Path, base_dir: &Path) -> Result<Config, ConfigErrors> {
+    parse_reporting(source, file, base_dir).map(|(config, _)| config)
+}
+
+/// [`parse`], with the findings that did not stop the config from loading.
+pub fn parse_reporting(
+    source: &str,
+    file: &Path,
+    base_dir: &Path,
+) -> Result<(Config, Vec<ConfigNotice>), ConfigErrors> {
     let at = |span: Option<std::ops::Range<usize>>, key_path: String, message: String, hint| {
         let (line, col) = line_col(source, span.map_or(0, |s| s.start));
         ConfigError {
@@ -59,7 +76,7 @@ pub fn parse(source: &str, file: &Path, base_dir: &Path) -> Result<Config, Confi
     })?;
 
     let mut unknown: Vec<KeyPath> = Vec::new();
-    let raw: RawConfig =
+    let mut raw: RawConfig =
         serde_ignored::deserialize(toml::de::Deserializer::from(doc.clone()), |p| {
             unknown.push(key_path(&p))
         })
@@ -74,6 +91,8 @@ pub fn parse(source: &str, file: &Path, base_dir: &Path) -> Result<Config, Confi
         })?;
 
     let mut issues: Vec<Issue> = unknown.into_iter().map(unknown_key).collect();
+    let mut imports = crate::openapi::import_apis(&mut raw.apis, base_dir);
+    issues.extend(imports.issues.iter().cloned());
     let config = match convert(raw, base_dir) {
         Ok(config) => Some(config),
         Err(more) => {
@@ -82,17 +101,31 @@ pub fn parse(source: &str, file: &Path, base_dir: &Path) -> Result<Config, Confi
         }
     };
     match config {
-        Some(config) if issues.is_empty() => Ok(config),
+        Some(config) if issues.is_empty() && imports.errors.is_empty() => {
+            Ok((config, imports.notices))
+        }
         _ => {
+            let import_errors = std::mem::take(&mut imports.errors);
             let mut errors: Vec<ConfigError> = issues
                 .into_iter()
                 .map(|i| {
-                    let span = locate(&doc, &i.key_path, i.at_key);
-                    at(Some(span), i.key_path.to_string(), i.message, i.hint)
+                    imports.locate(&i).unwrap_or_else(|| {
+                        let span = locate(&doc, &i.key_path, i.at_key);
+                        at(Some(span), i.key_path.to_string(), i.message, i.hint)
+                    })
                 })
+                .chain(import_errors)
                 .collect();
-            // In file order, so a user can fix them top to bottom.
-            errors.sort_by_key(|e| (e.line, e.col));
+            // In file order, so a user can fix them top to bottom: the config file first, then
+            // the OpenAPI documents it imports.
+            errors.sort_by(|a, b| {
+                (a.file != file, &a.file, a.line, a.col).cmp(&(
+                    b.file != file,
+                    &b.file,
+                    b.line,
+                    b.col,
+                ))
+            });
             Err(ConfigErrors(errors))
         }
     }

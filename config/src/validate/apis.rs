@@ -261,6 +261,7 @@ pub(super) fn convert_apis(
             api_key_source,
             cors,
             authorizers,
+            openapi: a.openapi.map(|p| c.path(&p)),
         });
     }
     out

@@ -37,7 +37,15 @@ impl ConfigSource {
     /// Reads and validates the config.
     pub fn load(&self) -> Result<Config, String> {
         match &self.state_dir {
-            None => localfront_config::toml::load(&self.path).map_err(|e| e.to_string()),
+            None => {
+                let (config, notices) = localfront_config::toml::load_reporting(&self.path)
+                    .map_err(|e| e.to_string())?;
+                // OpenAPI import findings: what an imported API left out or ignores.
+                for notice in notices {
+                    tracing::warn!("{notice}");
+                }
+                Ok(config)
+            }
             Some(state_dir) => {
                 let text = std::fs::read_to_string(&self.path)
                     .map_err(|e| format!("{}: {e}", self.path.display()))?;
@@ -180,9 +188,10 @@ impl Reloader {
 }
 
 /// Files a config reads besides itself: function code, KeyValueStore data, wasm components, public
-/// keys.
+/// keys, imported OpenAPI documents.
 fn referenced_files(config: &Config) -> Vec<PathBuf> {
     let mut files = Vec::new();
+    files.extend(config.apis.iter().filter_map(|a| a.openapi.clone()));
     files.extend(config.functions.iter().map(|f| f.code.clone()));
     files.extend(config.key_value_stores.iter().map(|s| s.file.clone()));
     files.extend(config.edge_functions.iter().map(|f| f.component.clone()));
