@@ -237,6 +237,8 @@ api = "bench"
 path_pattern = "/api/*"
 target_origin_id = "api"
 cache_policy = "CachingDisabled"
+# Authorization must reach the API's JWT authorizer (P5), as in front of API Gateway on CloudFront.
+origin_request_policy = "AllViewer"
 
 [[apis]]
 name = "bench"
