@@ -2,12 +2,12 @@
 //! event built from the viewer's request (and the response), the function's output applied back,
 //! its errors turned into CloudFront's 502/503 with the `X-Cache` error names.
 //!
-//! A run is synchronous JavaScript (boa) that may spin until its budget stops it (20 ms of CPU).
-//! Run on a proxy worker thread, a few hostile functions at once held every worker and other
-//! behaviors' requests queued behind them — seconds, in `tests/function_isolation.rs`. Runs go to
-//! tokio's blocking pool instead (`spawn_blocking`), where the OS shares the cores among them and
-//! the workers stay free (spec/hardening.md §5: other requests keep their latency). Each pool
-//! thread keeps its own warm function contexts (runtimes/js), and idle pool threads are reused.
+//! A run is synchronous JavaScript (boa) that may spin until its budget stops it (20 ms of CPU),
+//! on the proxy worker thread that serves the request. Running it on tokio's blocking pool
+//! (`spawn_blocking`) kept other behaviors' latency under hostile functions, but pool threads exit
+//! when idle and dropping their thread-local boa contexts at thread exit corrupted the heap
+//! (glibc `tcache_thread_shutdown(): unaligned tcache chunk detected`, seen in the bench smoke run),
+//! so it was taken back; a long-lived pool of our own is the open fix (issue #10).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -106,21 +106,7 @@ async fn invoke(
         ..InvokeOptions::default()
     };
     let distribution = ctx.distribution().map_or("-", |d| d.id.as_str());
-    let run = {
-        let (snapshot, name) = (snapshot.clone(), name.to_owned());
-        tokio::task::spawn_blocking(move || {
-            snapshot.functions.functions.invoke(&name, &event, &options)
-        })
-        .await
-    };
-    let outcome = match run {
-        Ok(outcome) => outcome,
-        // The run panicked (a runtime bug, not the function's doing): the proxy stays up.
-        Err(e) => {
-            tracing::error!(target: "localfront::functions", function = name, "function run failed: {e}");
-            return Err(execution_failure(ctx));
-        }
-    };
+    let outcome = snapshot.functions.functions.invoke(name, &event, &options);
     match outcome {
         Ok(invocation) => {
             let kind = Kind::CloudFrontFunction { distribution };
@@ -364,13 +350,6 @@ fn function_error(name: &str, e: &FunctionError, ctx: &RequestContext) -> Genera
     FUNCTION_LOG.run(name, &ctx.request_id, kind, e.logs(), Some(&message));
     let mut g = cloudfront_error(ErrorKind::Function(e.status()), &ctx.request_id);
     g.x_cache = XCache::Named(e.x_cache());
-    g
-}
-
-/// A 503 for a run that could not complete on the host's side.
-fn execution_failure(ctx: &RequestContext) -> Generated {
-    let mut g = cloudfront_error(ErrorKind::Function(503), &ctx.request_id);
-    g.x_cache = XCache::Named("FunctionExecutionError from cloudfront");
     g
 }
 
