@@ -35,10 +35,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Meters allocations per thread so a CloudFront Function's memory budget holds
-/// (runtimes/js); off the function path it only adds a thread-local check.
+/// mimalloc, metered per thread so a CloudFront Function's memory budget holds (runtimes/js); off
+/// the function path the meter only adds a thread-local add. mimalloc rather than glibc's malloc:
+/// allocation was ~11 % of a cache hit's CPU samples with glibc (benches/README.md, "Tuning").
 #[global_allocator]
-static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
+static ALLOC: localfront_js::MeteredAllocator<mimalloc::MiMalloc> =
+    localfront_js::MeteredAllocator(mimalloc::MiMalloc);
 use localfront_config::Config;
 
 /// CloudFront on a developer's laptop.

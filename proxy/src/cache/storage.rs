@@ -5,27 +5,72 @@
 //! reports object sizes so the eviction manager enforces `cache_max_bytes`, and remembers each
 //! object's distribution and path so an invalidation can find every variant of a path
 //! (spec/distribution.md §11).
+//!
+//! Objects are found by the cache key's 16-byte hash, and their response header is kept parsed:
+//! pingora's own `CacheMeta::serialize` zstd-compresses the header, and decompressing and parsing
+//! it again on every hit was ~6 % of a hit's CPU (benches/README.md, "Tuning"). A hit clones the
+//! header instead.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use parking_lot::RwLock;
 use pingora::cache::eviction::CacheEntryKey;
-use pingora::cache::key::{CacheHashKey, CompactCacheKey};
+use pingora::cache::key::{CacheHashKey, CompactCacheKey, HashBinary};
 use pingora::cache::storage::{HandleHit, HandleMiss, MissFinishType, PurgeOutcome, PurgeTarget};
 use pingora::cache::trace::SpanHandle;
 use pingora::cache::{CacheKey, CacheMeta, HitHandler, MissHandler, PurgeType, Storage};
+use pingora::http::ResponseHeader;
 use pingora::{Error, ErrorType, Result};
 
 use super::key::KeyParts;
 
+/// What a stored object's `CacheMeta` is rebuilt from on a hit.
+struct Meta {
+    fresh_until: SystemTime,
+    created: SystemTime,
+    updated: SystemTime,
+    stale_while_revalidate: u32,
+    stale_if_error: u32,
+    header: ResponseHeader,
+}
+
+impl Meta {
+    fn of(meta: &CacheMeta) -> Self {
+        Self {
+            fresh_until: meta.fresh_until(),
+            created: meta.created(),
+            // Age and freshness count from the last revalidation (`epoch`), as pingora does.
+            updated: meta.epoch(),
+            stale_while_revalidate: meta.stale_while_revalidate_sec(),
+            stale_if_error: meta.stale_if_error_sec(),
+            header: meta.response_header_copy(),
+        }
+    }
+
+    fn to_cache_meta(&self) -> CacheMeta {
+        let mut meta = CacheMeta::new(
+            self.fresh_until,
+            self.created,
+            self.stale_while_revalidate,
+            self.stale_if_error,
+            self.header.clone(),
+        );
+        if self.updated != self.created {
+            meta.set_epoch_override(self.updated);
+        }
+        meta
+    }
+}
+
 /// One stored object.
 struct Entry {
-    meta: (Vec<u8>, Vec<u8>),
+    meta: Meta,
     body: Bytes,
     /// Which distribution and path the object is for, for invalidations.
     distribution: String,
@@ -37,7 +82,7 @@ struct Entry {
 /// The in-memory object store.
 #[derive(Default)]
 pub struct MemoryStorage {
-    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    entries: RwLock<HashMap<HashBinary, Arc<Entry>>>,
     bytes: AtomicU64,
 }
 
@@ -60,10 +105,10 @@ impl MemoryStorage {
         matches: impl Fn(&str) -> bool,
     ) -> Vec<CompactCacheKey> {
         let mut entries = self.entries.write();
-        let doomed: Vec<String> = entries
+        let doomed: Vec<HashBinary> = entries
             .iter()
             .filter(|(_, e)| e.distribution == distribution && matches(&e.path))
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| *k)
             .collect();
         doomed
             .into_iter()
@@ -75,7 +120,7 @@ impl MemoryStorage {
             .collect()
     }
 
-    fn remove(&self, hash: &str) -> bool {
+    fn remove(&self, hash: &HashBinary) -> bool {
         match self.entries.write().remove(hash) {
             Some(e) => {
                 self.bytes.fetch_sub(e.body.len() as u64, Ordering::Relaxed);
@@ -93,10 +138,10 @@ impl Storage for MemoryStorage {
         key: &CacheKey,
         _trace: &SpanHandle,
     ) -> Result<Option<(CacheMeta, HitHandler)>> {
-        let Some(entry) = self.entries.read().get(&key.combined()).cloned() else {
+        let Some(entry) = self.entries.read().get(&key.combined_bin()).cloned() else {
             return Ok(None);
         };
-        let meta = CacheMeta::deserialize(&entry.meta.0, &entry.meta.1)?;
+        let meta = entry.meta.to_cache_meta();
         let hit = Hit {
             range: 0..entry.body.len(),
             body: entry.body.clone(),
@@ -122,9 +167,9 @@ impl Storage for MemoryStorage {
             })?;
         Ok(Box::new(Miss {
             storage: self,
-            hash: key.combined(),
+            hash: key.combined_bin(),
             compact: key.to_compact(),
-            meta: meta.serialize()?,
+            meta: Meta::of(meta),
             body: BytesMut::new(),
             distribution: parts.distribution.to_owned(),
             path: parts.path.to_owned(),
@@ -141,7 +186,7 @@ impl Storage for MemoryStorage {
         if matches!(target, PurgeTarget::Exact(CacheEntryKey::Identified { .. })) {
             return Ok(PurgeOutcome::NotFound);
         }
-        Ok(if self.remove(&target.key().combined()) {
+        Ok(if self.remove(&target.key().combined_bin()) {
             PurgeOutcome::Purged(None)
         } else {
             PurgeOutcome::NotFound
@@ -154,13 +199,13 @@ impl Storage for MemoryStorage {
         meta: &CacheMeta,
         _trace: &SpanHandle,
     ) -> Result<bool> {
-        let hash = key.combined();
+        let hash = key.combined_bin();
         let mut entries = self.entries.write();
         let Some(old) = entries.get(&hash) else {
             return Ok(false);
         };
         let updated = Entry {
-            meta: meta.serialize()?,
+            meta: Meta::of(meta),
             body: old.body.clone(),
             distribution: old.distribution.clone(),
             path: old.path.clone(),
@@ -235,9 +280,9 @@ impl HandleHit for Hit {
 /// is never served from cache (spec/distribution.md §6).
 struct Miss {
     storage: &'static MemoryStorage,
-    hash: String,
+    hash: HashBinary,
     compact: CompactCacheKey,
-    meta: (Vec<u8>, Vec<u8>),
+    meta: Meta,
     body: BytesMut,
     distribution: String,
     path: String,

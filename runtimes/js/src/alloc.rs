@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! #[global_allocator]
-//! static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
+//! static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator(std::alloc::System);
 //! ```
+//!
+//! It wraps any allocator: the `localfront` binary meters mimalloc, which costs the proxy's hot
+//! path less than glibc's malloc (benches/README.md).
 //!
 //! Without it, runs still have time and stack budgets, but no memory budget
 //! ([`memory_metering_active`] says which).
@@ -14,9 +17,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The system allocator plus a per-thread count of net allocated bytes (a thread-local add per
-/// allocation and free).
-pub struct MeteredAllocator;
+/// An allocator (`A`, the system's by default) plus a per-thread count of net allocated bytes (a
+/// thread-local add per allocation and free).
+pub struct MeteredAllocator<A = System>(pub A);
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -30,10 +33,10 @@ fn account(delta: isize) {
     let _ = NET.try_with(|n| n.set(n.get().wrapping_add(delta)));
 }
 
-unsafe impl GlobalAlloc for MeteredAllocator {
+unsafe impl<A: GlobalAlloc> GlobalAlloc for MeteredAllocator<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.alloc(layout) };
+        // SAFETY: forwarded unchanged to the wrapped allocator.
+        let p = unsafe { self.0.alloc(layout) };
         if !p.is_null() {
             account(layout.size() as isize);
             if !INSTALLED.load(Ordering::Relaxed) {
@@ -44,8 +47,8 @@ unsafe impl GlobalAlloc for MeteredAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        // SAFETY: forwarded unchanged to the wrapped allocator.
+        let p = unsafe { self.0.alloc_zeroed(layout) };
         if !p.is_null() {
             account(layout.size() as isize);
         }
@@ -53,14 +56,14 @@ unsafe impl GlobalAlloc for MeteredAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) };
+        // SAFETY: forwarded unchanged to the wrapped allocator.
+        unsafe { self.0.dealloc(ptr, layout) };
         account(-(layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        // SAFETY: forwarded unchanged to the wrapped allocator.
+        let p = unsafe { self.0.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             account(new_size as isize - layout.size() as isize);
         }

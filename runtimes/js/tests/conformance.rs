@@ -16,7 +16,7 @@ use serde_json::json;
 use support::*;
 
 #[global_allocator]
-static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
+static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator(std::alloc::System);
 
 #[test]
 fn url_rewrite_appends_index_html() {

@@ -10,7 +10,7 @@ use localfront_js::{
 };
 
 #[global_allocator]
-static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
+static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator(std::alloc::System);
 
 const NORMAL: &str = "function handler(e) { e.request.uri = '/ok'; return e.request }";
 
