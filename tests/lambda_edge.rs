@@ -536,4 +536,13 @@ async fn the_origin_request_event_shows_the_headers_cloudfront_sends_the_origin(
     );
     assert_eq!(seen.header("user-agent"), "event-mirror");
     assert!(seen.headers.get("x-dropped").is_none());
+    assert_eq!(seen.header("host"), "127.0.0.1");
+
+    // A `Host` the handler sets is the one the origin gets (AWS's examples set it with an origin).
+    let res = lf.get("/pass/host/app.internal/y").await;
+    assert_eq!(
+        res.text().await.unwrap(),
+        "origin saw /pass/host/app.internal/y"
+    );
+    assert_eq!(origin.last_request().header("host"), "app.internal");
 }
