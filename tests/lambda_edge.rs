@@ -4,6 +4,7 @@
 mod support;
 
 use support::guests::component;
+use support::stream_origin::{boxed, serve, GeneratedBody};
 use support::{raw, Localfront, Reply, TestOrigin};
 
 fn declare(name: &str, fixture: &str, extra: &str) -> String {
@@ -435,8 +436,22 @@ async fn a_viewer_response_body_keeps_the_connection_open() {
         Reply::new(200, "the origin's page").header("cache-control", "max-age=60")
     })
     .await;
+    // A long chunked body, uncached: the handler's body replaces it as it streams.
+    let chunked = serve(|_req| async {
+        hyper::Response::new(boxed(GeneratedBody::new(100_000, 4096).chunked()))
+    })
+    .await;
     let lf = Localfront::builder()
         .origin("app", &origin)
+        .raw_origin(
+            "chunked",
+            &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", chunked.port()),
+        )
+        .behavior(
+            "/chunked*",
+            "chunked",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { viewer_response = \"mirror\" }",
+        )
         .default_behavior(
             "app",
             "lambda_associations = { viewer_response = \"mirror\" }",
@@ -462,8 +477,17 @@ async fn a_viewer_response_body_keeps_the_connection_open() {
     // HEAD: the header says what a GET carries, and the connection stays open too.
     let res = raw::exchange(&mut conn, "HEAD /page HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
     assert_eq!(raw::status(&res), 200, "{res}");
+    let res = raw::exchange(
+        &mut conn,
+        "GET /chunked HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    )
+    .await;
+    let lower = res.to_ascii_lowercase();
+    assert!(lower.contains("content-length: 21\r\n"), "{res}");
+    assert!(!lower.contains("transfer-encoding"), "{res}");
+    assert!(res.ends_with("\r\n\r\nmirrored 200 /chunked"), "{res}");
     let res = raw::exchange(&mut conn, get).await;
-    assert!(res.ends_with("mirrored 200 /page"), "{res}");
+    assert!(res.ends_with("\r\n\r\nmirrored 200 /page"), "{res}");
 }
 
 #[tokio::test]
