@@ -4,7 +4,8 @@
 mod support;
 
 use support::guests::component;
-use support::{Localfront, Reply, TestOrigin};
+use support::stream_origin::{boxed, serve, GeneratedBody};
+use support::{raw, Localfront, Reply, TestOrigin};
 
 fn declare(name: &str, fixture: &str, extra: &str) -> String {
     format!(
@@ -339,4 +340,233 @@ async fn origin_request_runs_again_for_an_origin_groups_secondary() {
         "the second run's event names the secondary"
     );
     assert_eq!(second.header("x-stamp-runs"), "2");
+}
+
+/// How often `function` ran on `event`, once at least `at_least` runs are recorded.
+async fn runs(lf: &Localfront, function: &str, event: &str, at_least: f64) -> f64 {
+    let count = |m: &prometheus_parse::Scrape| {
+        support::metric(
+            m,
+            "localfront_function_invocations_total",
+            &[("function", function), ("event", event)],
+        )
+    };
+    count(&lf.metrics_when(|m| count(m) >= at_least).await)
+}
+
+#[tokio::test]
+async fn an_origin_request_generated_response_is_cached_under_the_policys_ttls() {
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "cache_policy = \"Short\"\nlambda_associations = { origin_request = \"mirror\", origin_response = \"headers\" }",
+        )
+        .tail(&format!(
+            "{}{}[[cache_policies]]\nname = \"Short\"\nmin_ttl = 0\ndefault_ttl = 60\nmax_ttl = 3600\n",
+            declare("mirror", "event-mirror", ""),
+            declare("headers", "security-headers", "")
+        ))
+        .start()
+        .await;
+
+    // Cache-Control from the handler: generated once, then served from the cache.
+    let first = lf.get("/cache-control/max-age=60").await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.headers()["x-cache"],
+        "LambdaGeneratedResponse from cloudfront"
+    );
+    assert!(
+        first.headers().get("x-frame-options").is_none(),
+        "origin-response does not run for a generated response"
+    );
+    let first_runs = first.headers()["x-mirror-runs"].clone();
+    let first_body = first.text().await.unwrap();
+    let second = lf.get("/cache-control/max-age=60").await;
+    assert_eq!(second.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(second.headers()["x-mirror-runs"], first_runs);
+    assert!(second.headers().get("x-frame-options").is_none());
+    assert_eq!(second.text().await.unwrap(), first_body);
+    assert_eq!(runs(&lf, "mirror", "origin-request", 1.0).await, 1.0);
+
+    // No Cache-Control: the policy's default TTL keeps it too.
+    for expected in [
+        "LambdaGeneratedResponse from cloudfront",
+        "Hit from cloudfront",
+    ] {
+        assert_eq!(lf.get("/plain").await.headers()["x-cache"], expected);
+    }
+    assert_eq!(runs(&lf, "mirror", "origin-request", 2.0).await, 2.0);
+
+    // `no-store` with a zero min TTL: not kept, the handler answers every time.
+    for _ in 0..2 {
+        let res = lf.get("/cache-control/no-store").await;
+        assert_eq!(
+            res.headers()["x-cache"],
+            "LambdaGeneratedResponse from cloudfront"
+        );
+    }
+    assert_eq!(runs(&lf, "mirror", "origin-request", 4.0).await, 4.0);
+
+    // Once expired, the handler generates it again and the new one is kept.
+    assert_eq!(
+        lf.get("/cache-control/max-age=1").await.headers()["x-cache"],
+        "LambdaGeneratedResponse from cloudfront"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    for expected in [
+        "LambdaGeneratedResponse from cloudfront",
+        "Hit from cloudfront",
+    ] {
+        let res = lf.get("/cache-control/max-age=1").await;
+        assert_eq!(res.headers()["x-cache"], expected);
+    }
+    assert_eq!(runs(&lf, "mirror", "origin-request", 6.0).await, 6.0);
+    assert!(
+        origin.requests().is_empty(),
+        "the origin is never contacted"
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_response_body_keeps_the_connection_open() {
+    let origin = TestOrigin::start(|_| {
+        Reply::new(200, "the origin's page").header("cache-control", "max-age=60")
+    })
+    .await;
+    // A long chunked body, uncached: the handler's body replaces it as it streams.
+    let chunked = serve(|_req| async {
+        hyper::Response::new(boxed(GeneratedBody::new(100_000, 4096).chunked()))
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .raw_origin(
+            "chunked",
+            &format!("domain_name = \"127.0.0.1\"\nhttp_port = {}", chunked.port()),
+        )
+        .behavior(
+            "/chunked*",
+            "chunked",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { viewer_response = \"mirror\" }",
+        )
+        .default_behavior(
+            "app",
+            "lambda_associations = { viewer_response = \"mirror\" }",
+        )
+        .tail(&declare("mirror", "event-mirror", ""))
+        .start()
+        .await;
+
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    let get = "GET /page HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    for expected in ["Miss from cloudfront", "Hit from cloudfront"] {
+        let res = raw::exchange(&mut conn, get).await;
+        assert_eq!(raw::status(&res), 200, "{res}");
+        let lower = res.to_ascii_lowercase();
+        assert!(
+            lower.contains(&format!("x-cache: {}", expected.to_ascii_lowercase())),
+            "{res}"
+        );
+        assert!(lower.contains("content-length: 18\r\n"), "{res}");
+        assert!(!lower.contains("connection: close"), "{res}");
+        assert!(res.ends_with("\r\n\r\nmirrored 200 /page"), "{res}");
+    }
+    // HEAD: the header says what a GET carries, and the connection stays open too.
+    let res = raw::exchange(&mut conn, "HEAD /page HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    let res = raw::exchange(
+        &mut conn,
+        "GET /chunked HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    )
+    .await;
+    let lower = res.to_ascii_lowercase();
+    assert!(lower.contains("content-length: 21\r\n"), "{res}");
+    assert!(!lower.contains("transfer-encoding"), "{res}");
+    assert!(res.ends_with("\r\n\r\nmirrored 200 /chunked"), "{res}");
+    let res = raw::exchange(&mut conn, get).await;
+    assert!(res.ends_with("\r\n\r\nmirrored 200 /page"), "{res}");
+}
+
+#[tokio::test]
+async fn the_origin_request_event_shows_the_headers_cloudfront_sends_the_origin() {
+    let origin = TestOrigin::start(|r| Reply::new(200, format!("origin saw {}", r.uri))).await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "cache_policy = \"Keyed\"\norigin_request_policy = \"Forwarded\"\nlambda_associations = { origin_request = \"mirror\" }",
+        )
+        .tail(&format!(
+            "{}[[cache_policies]]\nname = \"Keyed\"\nheaders = {{ whitelist = [\"x-keyed\"] }}\ncookies = {{ whitelist = [\"session\"] }}\nquery_strings = {{ whitelist = [\"v\"] }}\n\
+             [[origin_request_policies]]\nname = \"Forwarded\"\nheaders = {{ whitelist = [\"x-forwarded-only\"] }}\n",
+            declare("mirror", "event-mirror", "")
+        ))
+        .start()
+        .await;
+
+    let res = lf
+        .request("GET", "/show?v=1&utm=x")
+        .header("x-keyed", "k")
+        .header("x-forwarded-only", "f")
+        .header("x-dropped", "d")
+        .header("user-agent", "viewer-agent/1.0")
+        .header("cookie", "session=s1; tracking=t1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let event: serde_json::Value = res.json().await.unwrap();
+    let headers = &event["headers"];
+    let value = |name: &str| {
+        headers[name][0]["value"]
+            .as_str()
+            .unwrap_or("<absent>")
+            .to_owned()
+    };
+    assert_eq!(value("x-keyed"), "k");
+    assert_eq!(value("x-forwarded-only"), "f");
+    assert_eq!(value("cookie"), "session=s1");
+    assert_eq!(value("user-agent"), "Amazon CloudFront");
+    assert_eq!(value("host"), "127.0.0.1");
+    assert_eq!(value("x-forwarded-for"), "127.0.0.1");
+    assert!(
+        value("via").ends_with(".cloudfront.net (CloudFront)"),
+        "{event}"
+    );
+    for absent in ["x-dropped", "x-amz-cf-id", "connection"] {
+        assert!(headers.get(absent).is_none(), "{absent} in {event}");
+    }
+    // Only a policy forwarding every query parameter shows the query string.
+    assert_eq!(event["querystring"], "");
+    assert_eq!(event["uri"], "/show");
+
+    // The handler's changes reach the origin over the policies; what it left alone is forwarded
+    // as the policies say.
+    let res = lf
+        .request("GET", "/pass/x?v=2&utm=y")
+        .header("x-keyed", "k")
+        .header("x-dropped", "d")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "origin saw /pass/x?v=2");
+    let seen = origin.last_request();
+    assert_eq!(
+        seen.header("x-mirror-names"),
+        "host,user-agent,via,x-forwarded-for,x-keyed"
+    );
+    assert_eq!(seen.header("user-agent"), "event-mirror");
+    assert!(seen.headers.get("x-dropped").is_none());
+    assert_eq!(seen.header("host"), "127.0.0.1");
+
+    // A `Host` the handler sets is the one the origin gets (AWS's examples set it with an origin).
+    let res = lf.get("/pass/host/app.internal/y").await;
+    assert_eq!(
+        res.text().await.unwrap(),
+        "origin saw /pass/host/app.internal/y"
+    );
+    assert_eq!(origin.last_request().header("host"), "app.internal");
 }

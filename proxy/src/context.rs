@@ -69,6 +69,10 @@ pub struct RequestContext {
     pub secondary_origin_request: bool,
     /// Headers the origin-request handler added or changed: sent whatever the policies select.
     pub origin_request_headers: Vec<http::HeaderName>,
+    /// Headers the origin-request handler removed from its event: CloudFront does not add them.
+    pub origin_request_removed: Vec<http::HeaderName>,
+    /// The origin-request handler set the query string: sent as it is, whatever the policies select.
+    pub origin_request_query: bool,
     /// `X-Cache` for the response.
     pub x_cache: XCache,
     /// A response prepared by a stage (custom error page), sent instead of the origin's.
@@ -85,10 +89,11 @@ pub struct RequestContext {
     pub group_override: Option<OriginGroup>,
     /// `replacement` comes from the viewer-response function, not a custom error response.
     pub function_replaced_response: bool,
-    /// A custom error page's body, to send instead of the origin's error body.
-    pub error_page_body: Option<Bytes>,
-    /// The custom error page went out: the rest of the origin's body is dropped.
-    pub error_page_sent: bool,
+    /// A body to send instead of the origin's (or the cached object's): a custom error page, or a
+    /// body a viewer-response handler set.
+    pub viewer_body: Option<Bytes>,
+    /// `viewer_body` went out: the rest of the origin's body is dropped.
+    pub viewer_body_sent: bool,
     /// A WebSocket upgrade, a gRPC call, or an ordinary request.
     pub exchange: Exchange,
     /// When the request arrived.
@@ -162,6 +167,8 @@ impl RequestContext {
             failing_over: false,
             secondary_origin_request: false,
             origin_request_headers: Vec::new(),
+            origin_request_removed: Vec::new(),
+            origin_request_query: false,
             x_cache: XCache::Miss,
             replacement: None,
             cache_key: None,
@@ -170,8 +177,8 @@ impl RequestContext {
             origin_override: None,
             group_override: None,
             function_replaced_response: false,
-            error_page_body: None,
-            error_page_sent: false,
+            viewer_body: None,
+            viewer_body_sent: false,
             exchange: Exchange::Plain,
             started: Instant::now(),
             viewer_location: None,

@@ -31,7 +31,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use bytes::Bytes;
 use localfront_events::lambda_edge::EventType;
-use pingora::cache::{CacheKey, CacheMeta, NoCacheReason, RespCacheable};
+use pingora::cache::{CacheKey, CacheMeta, CachePhase, NoCacheReason, RespCacheable};
 use pingora::http::ResponseHeader;
 use pingora::prelude::HttpPeer;
 use pingora::protocols::http::v1::common::is_expect_continue_req;
@@ -47,8 +47,8 @@ use crate::stages::errors::{self, cloudfront_error, ErrorKind, PageClient, INTER
 use crate::stages::exchange::{self, Exchange};
 use crate::stages::route::{self, ViewerRequest};
 use crate::stages::{
-    cache, compress, continuous_deployment, edge_code, observe, origin_request, origin_response,
-    private_content, response_headers, viewer_headers, viewer_response, Generated,
+    cache, compress, continuous_deployment, edge_code, lambdas, observe, origin_request,
+    origin_response, private_content, response_headers, viewer_headers, viewer_response, Generated,
 };
 use crate::trace::{self, TRACE_HEADER};
 
@@ -186,6 +186,81 @@ impl Edge {
             session.set_keepalive(None);
         }
         self.respond(session, ctx, answer).await
+    }
+
+    /// Answers with a response an origin-request handler generated: it continues where an origin's
+    /// would (spec/distribution.md §1 step 7 → 10) — stored in the cache under the request's key
+    /// with the cache policy's TTL rules, then the custom error response, the response headers
+    /// policy and viewer-response — and origin-response does not run (spec/lambda-edge.md §3–5).
+    async fn answer_from_origin_request(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestContext,
+        answer: Generated,
+    ) -> Result<()> {
+        if !session.is_body_empty() {
+            session.set_keepalive(None);
+        }
+        ctx.x_cache = answer.x_cache;
+        let mut header = viewer_response::generated_header(&answer)?;
+        let mut body = answer.body;
+        self.store_generated(session, ctx, &header, &body).await;
+        let req = session.req_header().clone();
+        let head = req.method == http::Method::HEAD;
+        let page = match head || !body.is_empty() {
+            true => self.custom_error_page(ctx, header.status.as_u16()).await,
+            false => None,
+        };
+        if let Some((page, page_body)) = page {
+            (header, body) = (page, page_body);
+            ctx.x_cache = XCache::Error;
+            response_headers::apply(ctx, &req, &mut header)?;
+        } else {
+            response_headers::apply(ctx, &req, &mut header)?;
+            match edge_code::viewer_response(ctx, &req, &mut header, viewer_ip(session)).await {
+                Ok(None) => {}
+                Ok(Some(replaced)) => body = replaced,
+                Err(failure) => {
+                    ctx.x_cache = failure.x_cache;
+                    header = viewer_response::generated_header(&failure)?;
+                    body = failure.body;
+                }
+            }
+        }
+        self.send(session, ctx, header, body).await
+    }
+
+    /// Writes a generated response into the cache as pingora writes an origin's on a miss (or to
+    /// replace an expired object), when the request uses the cache and the response is cacheable.
+    async fn store_generated(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestContext,
+        header: &ResponseHeader,
+        body: &Bytes,
+    ) {
+        if !session.cache.enabled()
+            || !matches!(session.cache.phase(), CachePhase::Miss | CachePhase::Stale)
+            || body.len() > self.cache.max_object_bytes
+        {
+            return;
+        }
+        let Ok(RespCacheable::Cacheable(meta)) = self.response_cache_filter(session, header, ctx)
+        else {
+            return;
+        };
+        session.cache.set_cache_meta(meta);
+        let stored = async {
+            session.cache.set_miss_handler().await?;
+            if let Some(miss) = session.cache.miss_handler() {
+                miss.write_body(body.clone(), true).await?;
+            }
+            session.cache.finish_miss_handler().await
+        }
+        .await;
+        if let Err(e) = stored {
+            tracing::warn!(request_id = %ctx.request_id, "could not cache a generated response: {e}");
+        }
     }
 
     /// Reads the viewer's body as far as `event`'s Lambda@Edge handler wants it (IncludeBody).
@@ -476,6 +551,11 @@ impl ProxyHttp for Edge {
         let viewer_ip = viewer_ip(session);
         match edge_code::origin_request(ctx, session.req_header_mut(), viewer_ip).await {
             Ok(()) => Ok(true),
+            Err(answer) if answer.x_cache == lambdas::GENERATED_RESPONSE => {
+                self.answer_from_origin_request(session, ctx, answer)
+                    .await?;
+                Ok(false)
+            }
             Err(answer) => {
                 self.answer_early(session, ctx, answer).await?;
                 Ok(false)
@@ -674,7 +754,7 @@ impl ProxyHttp for Edge {
         if head || !empty {
             if let Some((page, body)) = self.custom_error_page(ctx, resp.status.as_u16()).await {
                 *resp = page;
-                ctx.error_page_body = Some(body);
+                ctx.viewer_body = Some(body);
                 ctx.x_cache = XCache::Error;
                 response_headers::apply(ctx, session.req_header(), resp)?;
                 return viewer_response::add_cloudfront_headers(
@@ -685,10 +765,26 @@ impl ProxyHttp for Edge {
             }
         }
         response_headers::apply(ctx, session.req_header(), resp)?;
-        // viewer-response: a CloudFront Function or Lambda@Edge handler.
+        // viewer-response: a CloudFront Function or Lambda@Edge handler. A body it sets (or its
+        // failure's page) takes the place of the response's body as it streams, with its own
+        // `Content-Length`, so the connection stays open; a response without a body to stream
+        // (`204`, `304`, `Content-Length: 0`) is replaced whole and the connection closes.
         let req = session.req_header().clone();
         let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
-        replace_response(ctx, resp, outcome)?;
+        let streams = head || (!empty && !matches!(resp.status.as_u16(), 204 | 304));
+        match outcome {
+            Ok(Some(body)) if streams => ctx.viewer_body = Some(body),
+            Err(answer) if streams => {
+                ctx.x_cache = answer.x_cache;
+                *resp = viewer_response::generated_header(&answer)?;
+                ctx.viewer_body = Some(answer.body);
+            }
+            outcome => replace_response(ctx, resp, outcome)?,
+        }
+        if head {
+            // A `HEAD` response has no body to swap: its header says what a `GET` would carry.
+            ctx.viewer_body = None;
+        }
         ctx.first_byte = Some(ctx.started.elapsed());
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
     }
@@ -702,9 +798,9 @@ impl ProxyHttp for Edge {
     ) -> Result<Option<std::time::Duration>> {
         // A custom error page replaces the origin's error body: the page goes out with the first
         // chunk, the rest of the error is dropped.
-        if ctx.error_page_body.is_some() || ctx.error_page_sent {
-            *body = ctx.error_page_body.take();
-            ctx.error_page_sent = true;
+        if ctx.viewer_body.is_some() || ctx.viewer_body_sent {
+            *body = ctx.viewer_body.take();
+            ctx.viewer_body_sent = true;
         }
         Ok(None)
     }

@@ -59,21 +59,9 @@ pub async fn origin_request(
     match handler(ctx, |l| &l.origin_request) {
         Some(h) => {
             let (started, before) = (Instant::now(), before_request(ctx, req));
-            let headers_before = req.headers.clone();
             let outcome = request_outcome(
                 lambdas::on_request(&h, EventType::OriginRequest, ctx, req, viewer_ip).await,
             );
-            // What the handler set goes to the origin whatever the policies select: CloudFront runs
-            // origin-request on the request it is about to send.
-            ctx.origin_request_headers = req
-                .headers
-                .keys()
-                .filter(|name| {
-                    let after = req.headers.get_all(*name).iter();
-                    !headers_before.get_all(*name).iter().eq(after)
-                })
-                .cloned()
-                .collect();
             let views = before.map(|b| (b, trace::request_view(req)));
             record(ctx, h.name(), "origin-request", started, outcome, views)
         }

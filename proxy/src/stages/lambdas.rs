@@ -13,10 +13,14 @@ use localfront_wasm::{EdgeError, EdgeFunction};
 use pingora::http::{RequestHeader, ResponseHeader};
 
 use super::errors::{cloudfront_error, ErrorKind};
+use super::origin_request;
 use super::Generated;
 use crate::context::{OriginChoice, RequestContext, XCache};
 use crate::function_log::{Kind, FUNCTION_LOG};
 use crate::metrics::METRICS;
+
+/// `X-Cache` of a handler-generated response.
+pub const GENERATED_RESPONSE: XCache = XCache::Named("LambdaGeneratedResponse from cloudfront");
 
 /// What a request event decided.
 pub enum RequestOutcome {
@@ -35,22 +39,52 @@ pub async fn on_request(
     req: &mut RequestHeader,
     viewer_ip: Option<IpAddr>,
 ) -> RequestOutcome {
-    let origin = (event_type == EventType::OriginRequest)
+    let at_origin = event_type == EventType::OriginRequest;
+    let origin = at_origin
         .then(|| ctx.current_origin().map(event_origin))
         .flatten();
-    let mut cf = cf(ctx, event_type, req, viewer_ip, origin, None);
+    let mut cf = if at_origin {
+        // origin-request sees the request CloudFront is about to send: the headers the policies
+        // forward plus CloudFront's own, the query string only when all of it is forwarded
+        // (spec/lambda-edge.md §1).
+        let mut view = req.clone();
+        if let Err(e) = origin_request::origin_headers(&mut view, ctx, viewer_ip) {
+            tracing::warn!(request_id = %ctx.request_id, "origin request headers: {e}");
+            return RequestOutcome::Respond(cloudfront_error(
+                ErrorKind::Status(502),
+                &ctx.request_id,
+            ));
+        }
+        let mut cf = cf(ctx, event_type, &view, viewer_ip, origin, None);
+        if !origin_request::forwards_all_query_strings(ctx) {
+            cf.request.querystring.clear();
+        }
+        cf
+    } else {
+        cf(ctx, event_type, req, viewer_ip, origin, None)
+    };
     if handler.spec().include_body {
         cf.request.body = Some(ctx.request_body.event_body(event_type));
     }
     match invoke(handler, ctx, &cf).await {
         Ok(HandlerResult::Request(out)) => {
-            if let Err(reason) = apply_request(req, &out)
-                .and_then(|()| apply_origin(ctx, out.origin.as_ref()))
-                .and_then(|()| match handler.spec().include_body {
-                    true => ctx.request_body.apply(out.body.as_ref()),
-                    false => Ok(()),
-                })
-            {
+            let applied = apply_request(req, &cf.request, &out).and_then(|changes| {
+                if at_origin {
+                    // What the handler changed goes to the origin whatever the policies select.
+                    for name in changes.changed {
+                        if !ctx.origin_request_headers.contains(&name) {
+                            ctx.origin_request_headers.push(name);
+                        }
+                    }
+                    ctx.origin_request_removed.extend(changes.removed);
+                    ctx.origin_request_query |= changes.query;
+                }
+                apply_origin(ctx, out.origin.as_ref())
+            });
+            if let Err(reason) = applied.and_then(|()| match handler.spec().include_body {
+                true => ctx.request_body.apply(out.body.as_ref()),
+                false => Ok(()),
+            }) {
                 return RequestOutcome::Respond(validation_error(handler.name(), &reason, ctx));
             }
             RequestOutcome::Continue
@@ -243,33 +277,71 @@ fn event_origin(origin: &Origin) -> le::Origin {
     }
 }
 
-/// Writes the handler's request back: URI, query string, headers.
-fn apply_request(req: &mut RequestHeader, out: &le::Request) -> Result<(), String> {
-    let uri = if out.querystring.is_empty() {
-        out.uri.clone()
-    } else {
-        format!("{}?{}", out.uri, out.querystring)
+/// What a request handler changed of its event's request.
+struct RequestChanges {
+    /// Headers added or given other values.
+    changed: Vec<http::HeaderName>,
+    /// Headers the event had and the result has not.
+    removed: Vec<http::HeaderName>,
+    /// The query string changed.
+    query: bool,
+}
+
+/// Writes what the handler changed of the event's request (`before`) back onto `req`: URI, query
+/// string, headers. What it left as it was stays as `req` has it.
+fn apply_request(
+    req: &mut RequestHeader,
+    before: &le::Request,
+    out: &le::Request,
+) -> Result<RequestChanges, String> {
+    let query = out.querystring != before.querystring;
+    if query || out.uri != before.uri {
+        let querystring = match query {
+            true => out.querystring.as_str(),
+            false => req.uri.query().unwrap_or(""),
+        };
+        let uri = match querystring {
+            "" => out.uri.clone(),
+            q => format!("{}?{q}", out.uri),
+        };
+        req.set_uri(
+            uri.parse()
+                .map_err(|e| format!("the returned uri `{uri}` is not valid: {e}"))?,
+        );
+    }
+    let header_name = |name: &str| {
+        http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| format!("header `{name}` is not valid: {e}"))
     };
-    req.set_uri(
-        uri.parse()
-            .map_err(|e| format!("the returned uri `{uri}` is not valid: {e}"))?,
-    );
-    let names: Vec<http::HeaderName> = req.headers.keys().cloned().collect();
-    for name in names {
-        if !out.headers.contains(name.as_str())
-            && !matches!(name.as_str(), "content-length" | "transfer-encoding")
-        {
+    let mut changes = RequestChanges {
+        changed: Vec::new(),
+        removed: Vec::new(),
+        query,
+    };
+    for (name, _) in before.headers.iter() {
+        if !out.headers.contains(name) && !matches!(name, "content-length" | "transfer-encoding") {
+            let name = header_name(name)?;
             req.remove_header(&name);
+            changes.removed.push(name);
         }
     }
     for (name, values) in out.headers.iter() {
-        req.remove_header(name);
+        let unchanged = before
+            .headers
+            .get_all(name)
+            .eq(values.iter().map(|h| h.value.as_str()));
+        if unchanged {
+            continue;
+        }
+        let name = header_name(name)?;
+        req.remove_header(&name);
         for h in values {
-            req.append_header(name.to_owned(), h.value.as_str())
+            req.append_header(name.clone(), h.value.as_str())
                 .map_err(|e| e.to_string())?;
         }
+        changes.changed.push(name);
     }
-    Ok(())
+    Ok(changes)
 }
 
 /// An origin set by an origin-request handler: a custom origin anywhere, or one of the
@@ -416,7 +488,7 @@ fn generated(out: &le::Response) -> Result<Generated, String> {
         status,
         headers,
         body: body_of(out)?.unwrap_or_default(),
-        x_cache: XCache::Named("LambdaGeneratedResponse from cloudfront"),
+        x_cache: GENERATED_RESPONSE,
     })
 }
 

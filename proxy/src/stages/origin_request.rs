@@ -4,7 +4,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use localfront_config::{HeaderForwarding, OriginHostHeader, OriginKind, OriginProtocolPolicy};
+use localfront_config::{
+    HeaderForwarding, OriginHostHeader, OriginKind, OriginProtocolPolicy, Selection,
+};
 use pingora::http::RequestHeader;
 use pingora::prelude::HttpPeer;
 use pingora::{Error, ErrorType, Result};
@@ -156,6 +158,68 @@ pub fn rewrite(
     let behavior = &d.cache_behaviors[ctx.behavior];
     let policy = &behavior.cache_policy;
     let orp = behavior.origin_request_policy.as_ref();
+    // The selected query parameters only; a query string an origin-request handler set goes as it
+    // is.
+    let query = match ctx.origin_request_query {
+        true => req.uri.query().map(str::to_owned),
+        false => select_query(req.uri.query(), |n| {
+            either(&policy.query_strings, orp.map(|p| &p.query_strings), n)
+        }),
+    };
+    origin_headers(req, ctx, viewer_ip)?;
+
+    // Origin path prefix, then the default root object for `/` (spec/distribution.md §2–3).
+    let mut path = req.uri.path().to_owned();
+    if path == "/" {
+        if let Some(root) = &d.default_root_object {
+            path = format!("/{root}");
+        }
+    }
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    let new_uri = format!("{}{path}{query}", origin.origin_path);
+    req.set_uri(
+        new_uri
+            .parse()
+            .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "origin URI", e))?,
+    );
+    req.insert_header("x-amz-cf-id", &ctx.request_id)?;
+
+    // Custom headers last: they overwrite viewer headers of the same name (spec/distribution.md §3).
+    for (name, value) in &origin.custom_headers {
+        req.insert_header(name.clone(), value)?;
+    }
+    Ok(())
+}
+
+/// Whether the behavior's policies forward the whole query string: only then do origin events see
+/// it (spec/lambda-edge.md §1).
+pub fn forwards_all_query_strings(ctx: &RequestContext) -> bool {
+    ctx.distribution().is_some_and(|d| {
+        let behavior = &d.cache_behaviors[ctx.behavior];
+        behavior.cache_policy.query_strings == Selection::All
+            || behavior
+                .origin_request_policy
+                .as_ref()
+                .is_some_and(|p| p.query_strings == Selection::All)
+    })
+}
+
+/// The headers of the origin request (spec/distribution.md §3, §5; spec/lambda-edge.md §1): the
+/// viewer headers, cookies and `Accept-Encoding` the policies select, and the ones CloudFront adds
+/// — `Host`, `User-Agent`, `X-Forwarded-For`, `Via`. What an origin-request handler set or removed
+/// stands. This is also what the origin-request event shows; the origin's custom headers and
+/// `X-Amz-Cf-Id` come after it.
+pub fn origin_headers(
+    req: &mut RequestHeader,
+    ctx: &RequestContext,
+    viewer_ip: Option<IpAddr>,
+) -> Result<()> {
+    let (Some(d), Some(origin)) = (ctx.distribution(), ctx.current_origin()) else {
+        return Error::e_explain(ErrorType::InternalError, "origin request before routing");
+    };
+    let behavior = &d.cache_behaviors[ctx.behavior];
+    let policy = &behavior.cache_policy;
+    let orp = behavior.origin_request_policy.as_ref();
     let header_forwarded = |name: &str| {
         policy.headers.selects(name)
             || orp.is_some_and(|p| match &p.headers {
@@ -163,11 +227,9 @@ pub fn rewrite(
                 HeaderForwarding::AllViewerAndCloudFront(_) => true,
             })
     };
+    let set_by_handler = |name: &http::HeaderName| ctx.origin_request_headers.contains(name);
 
-    // Query string and cookies: the selected ones only.
-    let query = select_query(req.uri.query(), |n| {
-        either(&policy.query_strings, orp.map(|p| &p.query_strings), n)
-    });
+    // Cookies: the selected ones only.
     let all_cookies: Vec<(String, String)> = cookies(
         req.headers
             .get_all(http::header::COOKIE)
@@ -208,7 +270,9 @@ pub fn rewrite(
             req.remove_header(&name);
         }
     }
-    if let Some(cookie) = cookie {
+    if set_by_handler(&http::header::COOKIE) {
+        // The handler's cookies go as they are.
+    } else if let Some(cookie) = cookie {
         req.insert_header(http::header::COOKIE, cookie)?;
     } else {
         req.remove_header(&http::header::COOKIE);
@@ -233,7 +297,9 @@ pub fn rewrite(
         (None, OriginKind::Custom(c)) => c.domain_name.clone(),
         (None, OriginKind::S3(_) | OriginKind::Echo | OriginKind::Api(_)) => origin.id.clone(),
     };
-    req.insert_header(http::header::HOST, host)?;
+    if !set_by_handler(&http::header::HOST) {
+        req.insert_header(http::header::HOST, host)?;
+    }
     if exchange == Exchange::Upgrade {
         // Hop-by-hop, so rebuilt: the origin must see the upgrade asked for (RFC 9110 §7.8).
         req.insert_header(http::header::CONNECTION, "upgrade")?;
@@ -243,27 +309,13 @@ pub fn rewrite(
         // (RFC 9113 §8.2.2).
         req.remove_header(&http::header::TRANSFER_ENCODING);
     }
-    if !user_agent_forwarded {
+    if !user_agent_forwarded && !set_by_handler(&http::header::USER_AGENT) {
         req.insert_header(http::header::USER_AGENT, "Amazon CloudFront")?;
     }
 
-    // Origin path prefix, then the default root object for `/` (spec/distribution.md §2–3).
-    let mut path = req.uri.path().to_owned();
-    if path == "/" {
-        if let Some(root) = &d.default_root_object {
-            path = format!("/{root}");
-        }
-    }
-    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-    let new_uri = format!("{}{path}{query}", origin.origin_path);
-    req.set_uri(
-        new_uri
-            .parse()
-            .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "origin URI", e))?,
-    );
-
     // X-Forwarded-For: the viewer's address appended.
-    if let Some(ip) = viewer_ip {
+    let xff = http::HeaderName::from_static("x-forwarded-for");
+    if let Some(ip) = viewer_ip.filter(|_| !set_by_handler(&xff)) {
         let xff = match req
             .headers
             .get("x-forwarded-for")
@@ -284,11 +336,11 @@ pub fn rewrite(
         _ => via,
     };
     req.insert_header(http::header::VIA, via)?;
-    req.insert_header("x-amz-cf-id", &ctx.request_id)?;
-
-    // Custom headers last: they overwrite viewer headers of the same name (spec/distribution.md §3).
-    for (name, value) in &origin.custom_headers {
-        req.insert_header(name.clone(), value)?;
+    // CloudFront's own headers an origin-request handler removed stay removed.
+    for name in &ctx.origin_request_removed {
+        if name != http::header::HOST {
+            req.remove_header(name);
+        }
     }
     Ok(())
 }
