@@ -12,6 +12,7 @@
 #   FUZZ_SANITIZER  address (default) or none
 #   FUZZ_PROFILE    cargo profile (default release; fuzz-ci is the cheaper build CI uses)
 #   FUZZ_TARGET_DIR cargo target dir (default target/fuzz, or target/fuzz-none without a sanitizer)
+#   FUZZ_ARGS       more libFuzzer flags, e.g. `-max_len=65536` or `-jobs=2`
 #
 # New corpus entries go to fuzz/corpus/TARGET (not committed); fuzz/seeds/TARGET and, for the
 # config target, examples/ seed it. A crash, leak or timeout ends the run with a non-zero exit,
@@ -63,5 +64,5 @@ for t in $targets; do
   seeds=("fuzz/seeds/$t")
   if [ "$t" = config ]; then seeds+=(examples); fi
   "$target_dir/$triple/$profile/$t" -artifact_prefix="fuzz/artifacts/$t/" \
-    -max_total_time="$seconds" -print_final_stats=1 "fuzz/corpus/$t" "${seeds[@]}"
+    -max_total_time="$seconds" -print_final_stats=1 ${FUZZ_ARGS:-} "fuzz/corpus/$t" "${seeds[@]}"
 done
