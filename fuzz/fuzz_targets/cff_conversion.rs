@@ -3,6 +3,9 @@
 //! function returns (here: any JSON text, parsed by the function) is converted and validated —
 //! both end in an output or one of CloudFront's function errors, never a panic.
 //!
+//! Input: a mode byte (bit 0: event or result; bit 1: invoke on a fresh thread that then exits,
+//! dropping its cached contexts, as tokio's blocking pool retires threads), then UTF-8 JSON.
+//!
 //! Under AddressSanitizer two of its defaults misfire on boa, so this target turns them off
 //! itself (`__asan_default_options` below; `ASAN_OPTIONS` still overrides):
 //!
@@ -71,6 +74,20 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
+    if mode & 2 == 0 {
+        convert(mode, text);
+    } else {
+        // Room for the 4 MiB stack budget (a thread's default stack is 2 MiB).
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(16 << 20)
+                .spawn_scoped(s, || convert(mode, text))
+                .expect("a thread");
+        });
+    }
+});
+
+fn convert(mode: u8, text: &str) {
     let options = InvokeOptions::default();
     if mode % 2 == 0 {
         // The event: whatever the event model parses goes through JavaScript and back.
@@ -92,4 +109,4 @@ fuzz_target!(|data: &[u8]| {
         event.request.headers.append("x-result", text);
         let _ = functions().invoke("return-json", &event, &options);
     }
-});
+}
