@@ -3,7 +3,7 @@
 CARGO ?= cargo
 LOCALFRONT_DEBUG := target/debug/localfront
 
-.PHONY: run test deps test-deps bench-deps fmt-check clippy unit-and-integration validate-examples bench bench-quick bench-smoke fuzz fuzz-deps soak
+.PHONY: run test deps test-deps bench-deps fmt-check clippy unit-and-integration validate-examples bench bench-quick bench-smoke fuzz fuzz-ci soak
 
 ## Serve the embedded demo distribution (release build) on 127.0.0.1:8080 / 8443, admin on 9180.
 run: deps
@@ -11,8 +11,9 @@ run: deps
 	./target/release/localfront serve
 
 ## Formatting, clippy, every test, `localfront validate` on every example config, and a smoke run of
-## the benchmark harness (tiny durations, debug build: proves it runs, measures nothing).
-test: deps test-deps fmt-check clippy unit-and-integration validate-examples bench-smoke
+## the benchmark harness (tiny durations, debug build: proves it runs, measures nothing). Under CI
+## (CI=true) also `make fuzz-ci`: each fuzz target for 30 s.
+test: deps test-deps fmt-check clippy unit-and-integration validate-examples bench-smoke $(if $(filter true,$(CI)),fuzz-ci)
 
 ## Side-by-side load benchmarks against nginx (release build): ~10 minutes; bench-quick ~3 minutes.
 bench: deps bench-deps
@@ -34,28 +35,21 @@ soak: deps bench-deps
 	$(CARGO) build --release -p localfront-proxy -p localfront-benches
 	python3 benches/soak.py --seconds $(SOAK_SECONDS)
 
-## cargo-fuzz targets (fuzz/, not a workspace member), each run for FUZZ_SECONDS (default 60).
-## libFuzzer needs nightly compiler flags: the nightly toolchain when there is one, else the
-## stable one with RUSTC_BOOTSTRAP=1. New corpus entries go to fuzz/corpus (not committed);
-## fuzz/seeds and the example configs seed them. A crash stops `make fuzz`, its input in
-## fuzz/artifacts/TARGET.
+## Fuzz targets (fuzz/, not a workspace member): `config`, `cff_conversion`, `lambda_edge_result`,
+## `path_matching`, each run for FUZZ_SECONDS (default 60) under AddressSanitizer, optimized.
+## fuzz/run.sh drives libFuzzer with the machine's toolchain (RUSTC_BOOTSTRAP=1 for the sanitizer
+## flag), so nothing is installed. New corpus entries go to fuzz/corpus (not committed);
+## fuzz/seeds and the example configs seed them. A crash stops it, its input in fuzz/artifacts/TARGET.
 FUZZ_SECONDS ?= 60
-# cff_conversion is left out: under AddressSanitizer boa's stack checks refuse even to load its
-# functions ("exceeded its stack limit"); run it by hand with FUZZ_TARGETS=cff_conversion once fixed.
-FUZZ_TARGETS := config lambda_edge_result path_matching
-FUZZ_CARGO := $(shell rustup toolchain list 2>/dev/null | grep -q '^nightly' && echo 'cargo +nightly' || echo 'RUSTC_BOOTSTRAP=1 cargo')
-fuzz: fuzz-deps
-	cd fuzz && $(FUZZ_CARGO) fuzz build --target-dir ../target/fuzz
-	@for t in $(FUZZ_TARGETS); do \
-	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-	  mkdir -p fuzz/corpus/$$t; \
-	  seeds=fuzz/seeds/$$t; [ "$$t" = config ] && seeds="$$seeds examples"; \
-	  (cd fuzz && $(FUZZ_CARGO) fuzz run --target-dir ../target/fuzz $$t corpus/$$t $$(for s in $$seeds; do echo ../$$s; done) \
-	    -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1) || exit 1; \
-	done
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SANITIZER=address FUZZ_PROFILE=release fuzz/run.sh
 
-fuzz-deps:
-	@command -v cargo-fuzz >/dev/null 2>&1 || { echo "installing cargo-fuzz"; $(CARGO) install cargo-fuzz --locked; }
+## What CI adds to `make test` (CI=true): each target for 30 s, built without a sanitizer and at
+## opt-level 1 (fuzz/Cargo.toml's fuzz-ci profile), to keep the build within CI's budget. A crash
+## fails it. Rust code needs no sanitizer to report a panic, overflow or failed assertion; the
+## address sanitizer's extra (unsafe code, boa's GC) is left to `make fuzz`.
+fuzz-ci:
+	FUZZ_SECONDS=30 FUZZ_SANITIZER=none FUZZ_PROFILE=fuzz-ci fuzz/run.sh
 
 ## What the tests need besides the build: Debian's Chromium, which opens the admin dashboard
 ## headless in tests/dashboard.rs.
@@ -100,6 +94,7 @@ bench-deps:
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

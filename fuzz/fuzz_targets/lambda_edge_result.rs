@@ -53,8 +53,9 @@ fuzz_target!(|data: &[u8]| {
     let cf = event(EVENTS[usize::from(selector) % EVENTS.len()]);
     if let Ok(result) = check_result(&cf, json) {
         let again = serde_json::to_string(&result).expect("a valid result serializes");
-        let reparsed = check_result(&cf, &again)
-            .unwrap_or_else(|e| panic!("accepted result rejected after a round trip: {e}\n{again}"));
+        let reparsed = check_result(&cf, &again).unwrap_or_else(|e| {
+            panic!("accepted result rejected after a round trip: {e}\n{again}")
+        });
         assert_eq!(reparsed, result, "the round trip changed the result");
     }
 });

@@ -3,7 +3,9 @@
 //! front end, then API Gateway's precedence) against a method and path. Any input ends in a match
 //! or none, never a panic, and a chosen route is one that can answer the method.
 //!
-//! Input: line 1 the path, line 2 the method, each further line a path pattern and a route path.
+//! Input: line 1 the path, line 2 the method, each further line a path pattern and a route: a
+//! line with a space (`ANY /pets/{id}`) or `$default` is a route key as written, any other line
+//! the path of a route for the method of line 2.
 #![no_main]
 
 use std::path::Path;
@@ -40,14 +42,20 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // API routes, through the config front end as a user would write them.
-    let mut toml = String::from(
-        "[[apis]]\nname = \"fuzz\"\n",
-    );
+    let mut toml = String::from("[[apis]]\nname = \"fuzz\"\n");
     for p in &patterns {
-        let key = serde_json::to_string(&format!("{method} {p}")).expect("a string");
-        toml.push_str(&format!("[apis.routes.{key}]\nuri = \"http://127.0.0.1:9/\"\n"));
+        let key = if p.contains(' ') || *p == "$default" {
+            serde_json::to_string(p)
+        } else {
+            serde_json::to_string(&format!("{method} {p}"))
+        }
+        .expect("a string");
+        toml.push_str(&format!(
+            "[apis.routes.{key}]\nuri = \"http://127.0.0.1:9/\"\n"
+        ));
     }
-    let Ok(config) = localfront_config::toml::parse(&toml, Path::new("fuzz.toml"), Path::new("/")) else {
+    let Ok(config) = localfront_config::toml::parse(&toml, Path::new("fuzz.toml"), Path::new("/"))
+    else {
         return;
     };
     let Some(api) = config.apis.first() else {

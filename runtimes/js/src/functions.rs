@@ -84,7 +84,16 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 const CACHE_SIZE: usize = 64;
 
 thread_local! {
-    static CACHE: RefCell<Vec<(u64, String, Loaded)>> = const { RefCell::new(Vec::new()) };
+    // When a thread exits, its thread-locals are destroyed in the reverse order of their first
+    // use, and a context must be dropped while boa's collector (a thread-local of boa_gc) still
+    // exists: dropped after it, it writes to freed memory (AddressSanitizer: heap-use-after-free
+    // in `GcHeader::dec_ref_count`; in release builds, glibc's "unaligned tcache chunk" aborts
+    // when tokio's blocking-pool threads exited). Touching the collector first makes it the older
+    // of the two; on a fresh thread `force_collect` finds nothing to collect.
+    static CACHE: RefCell<Vec<(u64, String, Loaded)>> = {
+        boa_engine::gc::force_collect();
+        RefCell::new(Vec::new())
+    };
 }
 
 impl Functions {
