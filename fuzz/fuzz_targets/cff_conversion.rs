@@ -31,7 +31,7 @@ use localfront_js::{
 
 // As the proxy binary: the memory budget is enforced only with the metering allocator.
 #[global_allocator]
-static ALLOC: MeteredAllocator = MeteredAllocator;
+static ALLOC: MeteredAllocator = MeteredAllocator(std::alloc::System);
 
 /// AddressSanitizer's defaults for this target (see the module docs); unused without ASan.
 #[no_mangle]

@@ -9,7 +9,7 @@ use localfront_events::cff;
 use localfront_js::{FunctionSource, Functions, InvokeOptions};
 
 #[global_allocator]
-static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
+static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator(std::alloc::System);
 
 const HANDLER: &str = "function handler(event) {
     var parts = [];
