@@ -51,12 +51,7 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("cff url-rewrite, through FunctionThreads (1 thread)", |b| {
         b.iter(|| {
-            runtime.block_on(one.invoke(
-                &functions,
-                "url-rewrite",
-                event.clone(),
-                options.clone(),
-            ))
+            runtime.block_on(one.invoke(&functions, "url-rewrite", event.clone(), options.clone()))
         })
     });
 
@@ -89,8 +84,12 @@ fn bench(c: &mut Criterion) {
     runtime.block_on(async {
         let mut tasks = Vec::new();
         for _ in 0..callers {
-            let (two, functions, event, options) =
-                (two.clone(), functions.clone(), event.clone(), options.clone());
+            let (two, functions, event, options) = (
+                two.clone(),
+                functions.clone(),
+                event.clone(),
+                options.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 for _ in 0..n / callers {
                     black_box(
