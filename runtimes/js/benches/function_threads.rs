@@ -13,7 +13,7 @@ use localfront_events::cff;
 use localfront_js::{FunctionSource, FunctionThreads, Functions, InvokeOptions};
 
 #[global_allocator]
-static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator;
+static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator(std::alloc::System);
 
 const CODE: &str = include_str!("../../../examples/functions/url-rewrite.js");
 
