@@ -804,3 +804,24 @@ grpc = true
         ],
     );
 }
+
+#[test]
+fn out_of_range_thread_counts_are_reported() {
+    assert_errors(
+        r#"[server]
+threads = 0
+function_threads = 257
+[[distributions]]
+id = "E1"
+[[distributions.origins]]
+id = "site"
+echo = true
+[distributions.default_cache_behavior]
+target_origin_id = "site"
+"#,
+        &[
+            "localfront.toml:2:11: server.threads: 0 is out of range: expected 1 to 256",
+            "localfront.toml:3:20: server.function_threads: 257 is out of range: expected 1 to 256",
+        ],
+    );
+}

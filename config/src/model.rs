@@ -121,6 +121,8 @@ pub struct Server {
     pub pop: String,
     /// Worker threads for the proxy service.
     pub threads: usize,
+    /// Threads that run CloudFront Functions, off the worker threads (spec/hardening.md §5).
+    pub function_threads: usize,
     /// Seconds to keep serving in-flight requests after SIGTERM.
     pub grace_period: Duration,
     /// Memory the cache may hold; least valuable objects are evicted beyond it.

@@ -125,6 +125,7 @@ pub struct RawServer {
     pub state_dir: Option<String>,
     pub pop: Option<String>,
     pub threads: Option<i64>,
+    pub function_threads: Option<i64>,
     pub grace_period: Option<i64>,
     pub cache_max_bytes: Option<i64>,
     pub cache_max_object_bytes: Option<i64>,

@@ -11,6 +11,7 @@ mod demo;
 mod edge_functions;
 mod edge_lambdas;
 mod function_log;
+mod function_threads;
 mod in_process;
 mod invoke;
 mod lambda_functions;

@@ -72,6 +72,7 @@ pub fn build(source: ConfigSource, config: Config, options: Options) -> Result<B
             .into_owned(),
         ..ServerConf::default()
     };
+    crate::function_threads::start(config.server.function_threads)?;
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 

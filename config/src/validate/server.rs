@@ -89,6 +89,16 @@ pub(super) fn convert(c: &mut Checker, s: RawServer, at: &KeyPath) -> Server {
         state_dir: c.path(s.state_dir.as_deref().unwrap_or(".localfront")),
         pop: s.pop.unwrap_or_else(|| DEFAULT_POP.to_owned()),
         threads: c.ranged(s.threads, &at.key("threads"), 1, 256, default_threads) as usize,
+        // One per CPU, as the workers: runs are CPU-bound, so more threads than cores only
+        // time-slice them, and fewer leave cores idle under a function-heavy load. Not tied to
+        // `threads`, so changing that alone does not change this.
+        function_threads: c.ranged(
+            s.function_threads,
+            &at.key("function_threads"),
+            1,
+            256,
+            default_threads,
+        ) as usize,
         grace_period: Duration::from_secs(c.ranged(
             s.grace_period,
             &at.key("grace_period"),

@@ -219,6 +219,10 @@ fn restart_required(old: &Server, new: &Server) -> Vec<String> {
     check("admin_listen", old.admin_listen == new.admin_listen);
     check("tls_cert", old.tls == new.tls);
     check("threads", old.threads == new.threads);
+    check(
+        "function_threads",
+        old.function_threads == new.function_threads,
+    );
     check("state_dir", old.state_dir == new.state_dir);
     check(
         "cache_max_bytes",

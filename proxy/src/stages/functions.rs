@@ -2,12 +2,17 @@
 //! event built from the viewer's request (and the response), the function's output applied back,
 //! its errors turned into CloudFront's 502/503 with the `X-Cache` error names.
 //!
-//! A run is synchronous JavaScript (boa) that may spin until its budget stops it (20 ms of CPU),
-//! on the proxy worker thread that serves the request. Running it on tokio's blocking pool
-//! (`spawn_blocking`) kept other behaviors' latency under hostile functions, but pool threads exit
-//! when idle and dropping their thread-local boa contexts at thread exit corrupted the heap
-//! (glibc `tcache_thread_shutdown(): unaligned tcache chunk detected`, seen in the bench smoke run),
-//! so it was taken back; a long-lived pool of our own is the open fix (issue #10).
+//! A run is synchronous JavaScript (boa) that may spin until its budget stops it (20 ms of CPU).
+//! On the proxy worker thread that serves the request, a few hostile functions at once held every
+//! worker and other behaviors' requests queued behind them (healthy p50 9 ms → 1.3 s). Runs are
+//! handed instead to the function threads (`crate::function_threads`, `[server]
+//! function_threads`, default one per CPU) and awaited, so the workers stay free: requests that
+//! run no function never wait for one, and function runs share those threads in arrival order.
+//! The threads live as long as the process and own their warm boa contexts as plain locals: no
+//! context is dropped by a thread-local destructor at thread exit, which corrupted the heap when
+//! runs went to tokio's blocking pool (its idle threads exit; glibc `tcache_thread_shutdown():
+//! unaligned tcache chunk detected`). The hand-off costs a few µs (`cargo bench -p localfront-js
+//! --bench function_threads`).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -106,7 +111,13 @@ async fn invoke(
         ..InvokeOptions::default()
     };
     let distribution = ctx.distribution().map_or("-", |d| d.id.as_str());
-    let outcome = snapshot.functions.functions.invoke(name, &event, &options);
+    let Some(threads) = crate::function_threads::get() else {
+        tracing::error!(target: "localfront::functions", function = name, "function threads not started");
+        return Err(execution_failure(ctx));
+    };
+    let outcome = threads
+        .invoke(&snapshot.functions.functions, name, event, options)
+        .await;
     match outcome {
         Ok(invocation) => {
             let kind = Kind::CloudFrontFunction { distribution };
@@ -350,6 +361,13 @@ fn function_error(name: &str, e: &FunctionError, ctx: &RequestContext) -> Genera
     FUNCTION_LOG.run(name, &ctx.request_id, kind, e.logs(), Some(&message));
     let mut g = cloudfront_error(ErrorKind::Function(e.status()), &ctx.request_id);
     g.x_cache = XCache::Named(e.x_cache());
+    g
+}
+
+/// A 503 for a run that could not be handed to a function thread.
+fn execution_failure(ctx: &RequestContext) -> Generated {
+    let mut g = cloudfront_error(ErrorKind::Function(503), &ctx.request_id);
+    g.x_cache = XCache::Named("FunctionExecutionError from cloudfront");
     g
 }
 

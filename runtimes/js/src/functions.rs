@@ -1,7 +1,11 @@
-//! The public entry point: a compiled set of functions, shared by every worker thread, and its
+//! The public entry point: a compiled set of functions, shared by every thread, and its
 //! invocation (issue 5 item 7). `Functions` is `Send + Sync` and cheap to clone; boa contexts are
-//! not, so each worker thread keeps its own contexts in a thread-local cache keyed by the set's
-//! generation and the function's name, created on first use (~220 µs) and reused (~µs per call).
+//! not, so each thread that runs functions keeps its own contexts in a [`ContextCache`] keyed by
+//! the set's generation and the function's name, created on first use (~220 µs) and reused (~µs
+//! per call). The proxy runs functions on [`FunctionThreads`](crate::FunctionThreads), whose
+//! threads own their cache as a plain local and never exit; [`Functions::invoke`] (the CLI,
+//! tests) uses one kept in a thread-local, made after boa's collector so that it is dropped first
+//! at thread exit.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -83,6 +87,34 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 /// Contexts kept per thread; beyond this the least recently used is dropped.
 const CACHE_SIZE: usize = 64;
 
+/// Warm function contexts of one thread, keyed by the set's generation and the function's name:
+/// at most [`CACHE_SIZE`], least recently used dropped first, and those of older generations
+/// (before a config reload) dropped once a newer generation has run here. Not `Send`: boa
+/// contexts stay on the thread that made them.
+#[derive(Default)]
+pub struct ContextCache {
+    entries: Vec<(u64, String, Loaded)>,
+}
+
+impl ContextCache {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        ContextCache {
+            entries: Vec::new(),
+        }
+    }
+
+    /// How many contexts the cache holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the cache holds no context.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 thread_local! {
     // When a thread exits, its thread-locals are destroyed in the reverse order of their first
     // use, and a context must be dropped while boa's collector (a thread-local of boa_gc) still
@@ -90,9 +122,9 @@ thread_local! {
     // in `GcHeader::dec_ref_count`; in release builds, glibc's "unaligned tcache chunk" aborts
     // when tokio's blocking-pool threads exited). Touching the collector first makes it the older
     // of the two; on a fresh thread `force_collect` finds nothing to collect.
-    static CACHE: RefCell<Vec<(u64, String, Loaded)>> = {
+    static CACHE: RefCell<ContextCache> = {
         boa_engine::gc::force_collect();
-        RefCell::new(Vec::new())
+        RefCell::new(ContextCache::new())
     };
 }
 
@@ -188,6 +220,18 @@ impl Functions {
         event: &cff::Event,
         options: &InvokeOptions,
     ) -> Result<Invocation, FunctionError> {
+        CACHE.with(|cache| self.invoke_in(&mut cache.borrow_mut(), name, event, options))
+    }
+
+    /// Runs function `name` on `event` on this thread with a context from `cache` (loaded into it
+    /// on first use).
+    pub fn invoke_in(
+        &self,
+        cache: &mut ContextCache,
+        name: &str,
+        event: &cff::Event,
+        options: &InvokeOptions,
+    ) -> Result<Invocation, FunctionError> {
         let inner = &*self.inner;
         let Some(prepared) = inner.functions.get(name) else {
             return Err(FunctionError::Validation(ValidationError {
@@ -205,41 +249,37 @@ impl Functions {
                 logs: Vec::new(),
             }));
         }
-        CACHE.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            let at = cache
-                .iter()
-                .position(|(g, n, _)| *g == inner.generation && n == name);
-            let mut entry = match at {
-                Some(at) => cache.remove(at),
-                None => {
-                    let loaded = engine::load(&prepared.code, prepared.runtime, &inner.budgets)
-                        .map_err(|e| load_failure(name, e, &inner.budgets))?;
-                    (inner.generation, name.to_owned(), loaded)
-                }
-            };
-            let result = crate::invoke::run(name, &mut entry.2, event, options, &inner.budgets);
-            // A run stopped by a budget may leave garbage or state behind: start afresh next time.
-            if !matches!(result, Err(FunctionError::Limit(_))) {
-                // Contexts of older generations of this function (before a config reload) are
-                // dropped once the new one has run here: each holds a whole boa realm, and
-                // without this every reload left one behind per thread and function.
-                cache.retain(|(g, n, _)| !(n == name && *g < inner.generation));
-                cache.push(entry);
-                if cache.len() > CACHE_SIZE {
-                    cache.remove(0);
-                }
+        let cache = &mut cache.entries;
+        let at = cache
+            .iter()
+            .position(|(g, n, _)| *g == inner.generation && n == name);
+        let mut entry = match at {
+            Some(at) => cache.remove(at),
+            None => {
+                let loaded = engine::load(&prepared.code, prepared.runtime, &inner.budgets)
+                    .map_err(|e| load_failure(name, e, &inner.budgets))?;
+                (inner.generation, name.to_owned(), loaded)
             }
-            let invocation = result?;
-            if options.strict_compute {
-                inner.throttles.record(
-                    name,
-                    invocation.compute_utilization,
-                    &inner.throttle_policy,
-                );
+        };
+        let result = crate::invoke::run(name, &mut entry.2, event, options, &inner.budgets);
+        // A run stopped by a budget may leave garbage or state behind: start afresh next time.
+        if !matches!(result, Err(FunctionError::Limit(_))) {
+            // Contexts of older generations (before a config reload) are dropped once a newer
+            // one has run here: each holds a whole boa realm, and without this every reload left
+            // one behind per thread and function.
+            cache.retain(|(g, _, _)| *g >= inner.generation);
+            cache.push(entry);
+            if cache.len() > CACHE_SIZE {
+                cache.remove(0);
             }
-            Ok(invocation)
-        })
+        }
+        let invocation = result?;
+        if options.strict_compute {
+            inner
+                .throttles
+                .record(name, invocation.compute_utilization, &inner.throttle_policy);
+        }
+        Ok(invocation)
     }
 }
 
