@@ -15,14 +15,14 @@
 
 mod cors;
 mod http_integration;
-mod jwks;
-mod jwt;
+pub(crate) mod jwks;
+pub(crate) mod jwt;
 mod lambda_authorizer;
 mod lambda_integration;
 mod limits;
 mod mapping;
 mod protection;
-mod routes;
+pub(crate) mod routes;
 
 pub use self::limits::ApiCounters;
 

@@ -9,6 +9,8 @@
 //! failover and the viewer/origin hooks run on one code path.
 
 mod apigw;
+#[doc(hidden)]
+pub mod bench_api;
 mod body;
 mod echo;
 mod issuer;

@@ -101,7 +101,12 @@ impl JwtCheck {
         Ok(claims)
     }
 
-    async fn verify_uncached(&self, token: &str, now: u64) -> Result<Map<String, Value>, Invalid> {
+    /// The full check of `token` at Unix time `now`, never the verified-token cache.
+    pub(crate) async fn verify_uncached(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<Map<String, Value>, Invalid> {
         // Unverified: only `alg` and `kid` are read from it.
         let header = decode_header(token).map_err(|_| Invalid("the token is malformed"))?;
         if !self.algorithms.contains(&header.alg) {
@@ -264,7 +269,8 @@ fn key_algorithm(ka: KeyAlgorithm) -> Option<Algorithm> {
     })
 }
 
-fn now() -> u64 {
+/// Unix seconds now.
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
