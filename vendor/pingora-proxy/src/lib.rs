@@ -1649,7 +1649,11 @@ where
         }
 
         // localfront patch: the slot rides along to the connection's next request.
-        let reusable = self.process_request(session, ctx).await;
+        // localfront patch: the request's future is boxed here, so this function's own future
+        // (which `async_trait` boxes, and pingora-core's `process_new` moves per request) stays
+        // small; inline, the whole request state machine was copied twice per request
+        // (benches/README.md, "Tuning").
+        let reusable = Box::pin(self.process_request(session, ctx)).await;
         if !is_h1 {
             return reusable;
         }
