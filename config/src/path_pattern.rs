@@ -1,6 +1,8 @@
 //! Cache behavior path patterns (spec/distribution.md §2) and the one path normalization used to
 //! match them (spec/hardening.md §2): behavior match, cache key and logs see the same path.
 
+use std::borrow::Cow;
+
 use wildmatch::WildMatch;
 
 /// A compiled `path_pattern`: `*` matches any characters (`/` included), `?` exactly one. CloudFront
@@ -26,8 +28,17 @@ impl PathPattern {
 
 /// RFC 3986 normalization for matching only (the origin gets the raw path; hardening.md §2):
 /// percent-encoded unreserved characters are decoded (§6.2.2.2) and dot segments removed
-/// (§5.2.4), so `/a/%2E%2E/b` and `/b` match the same behavior.
-pub fn normalize_path(path: &str) -> String {
+/// (§5.2.4), so `/a/%2E%2E/b` and `/b` match the same behavior. A path with neither (the usual
+/// case) is returned as it is, without allocating.
+pub fn normalize_path(path: &str) -> Cow<'_, str> {
+    let already_normal = path.starts_with('/')
+        && !path.contains('%')
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
+    if already_normal {
+        return Cow::Borrowed(path);
+    }
     let decoded = decode_unreserved(path);
     let mut out: Vec<&str> = Vec::new();
     let segments: Vec<&str> = decoded.split('/').skip(1).collect();
@@ -48,7 +59,7 @@ pub fn normalize_path(path: &str) -> String {
             s => out.push(s),
         }
     }
-    format!("/{}", out.join("/"))
+    Cow::Owned(format!("/{}", out.join("/")))
 }
 
 fn decode_unreserved(path: &str) -> String {
@@ -99,6 +110,12 @@ mod tests {
         assert_eq!(normalize_path("/%7Euser/x%2Fy"), "/~user/x%2Fy");
         assert_eq!(normalize_path("/dir/"), "/dir/");
         assert_eq!(normalize_path("/a/b/.."), "/a/");
+        // The usual path is handed back as it is.
+        assert!(matches!(
+            normalize_path("/images/a..b/.x"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(normalize_path("no/leading/slash"), "/leading/slash");
     }
 
     #[test]
