@@ -6,16 +6,15 @@
 //! object's distribution and path so an invalidation can find every variant of a path
 //! (spec/distribution.md §11).
 //!
-//! Objects are found by the cache key's 16-byte hash, and their response header is kept parsed:
-//! pingora's own `CacheMeta::serialize` zstd-compresses the header, and decompressing and parsing
-//! it again on every hit was ~6 % of a hit's CPU (benches/README.md, "Tuning"). A hit clones the
-//! header instead.
+//! Objects are found by the cache key's 16-byte hash (its hex string cost a `format!` per lookup).
+//! The response header stays in pingora's serialized (zstd-compressed) form although decompressing
+//! and parsing it is ~18 % of a hit's instructions: kept parsed, it added ~4.8 KB per object, where
+//! an object's whole overhead beyond its body is ~0.6 KB serialized (benches/README.md, "Tuning").
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
@@ -25,52 +24,13 @@ use pingora::cache::key::{CacheHashKey, CompactCacheKey, HashBinary};
 use pingora::cache::storage::{HandleHit, HandleMiss, MissFinishType, PurgeOutcome, PurgeTarget};
 use pingora::cache::trace::SpanHandle;
 use pingora::cache::{CacheKey, CacheMeta, HitHandler, MissHandler, PurgeType, Storage};
-use pingora::http::ResponseHeader;
 use pingora::{Error, ErrorType, Result};
 
 use super::key::KeyParts;
 
-/// What a stored object's `CacheMeta` is rebuilt from on a hit.
-struct Meta {
-    fresh_until: SystemTime,
-    created: SystemTime,
-    updated: SystemTime,
-    stale_while_revalidate: u32,
-    stale_if_error: u32,
-    header: ResponseHeader,
-}
-
-impl Meta {
-    fn of(meta: &CacheMeta) -> Self {
-        Self {
-            fresh_until: meta.fresh_until(),
-            created: meta.created(),
-            // Age and freshness count from the last revalidation (`epoch`), as pingora does.
-            updated: meta.epoch(),
-            stale_while_revalidate: meta.stale_while_revalidate_sec(),
-            stale_if_error: meta.stale_if_error_sec(),
-            header: meta.response_header_copy(),
-        }
-    }
-
-    fn to_cache_meta(&self) -> CacheMeta {
-        let mut meta = CacheMeta::new(
-            self.fresh_until,
-            self.created,
-            self.stale_while_revalidate,
-            self.stale_if_error,
-            self.header.clone(),
-        );
-        if self.updated != self.created {
-            meta.set_epoch_override(self.updated);
-        }
-        meta
-    }
-}
-
 /// One stored object.
 struct Entry {
-    meta: Meta,
+    meta: (Vec<u8>, Vec<u8>),
     body: Bytes,
     /// Which distribution and path the object is for, for invalidations.
     distribution: String,
@@ -141,7 +101,7 @@ impl Storage for MemoryStorage {
         let Some(entry) = self.entries.read().get(&key.combined_bin()).cloned() else {
             return Ok(None);
         };
-        let meta = entry.meta.to_cache_meta();
+        let meta = CacheMeta::deserialize(&entry.meta.0, &entry.meta.1)?;
         let hit = Hit {
             range: 0..entry.body.len(),
             body: entry.body.clone(),
@@ -169,7 +129,7 @@ impl Storage for MemoryStorage {
             storage: self,
             hash: key.combined_bin(),
             compact: key.to_compact(),
-            meta: Meta::of(meta),
+            meta: meta.serialize()?,
             body: BytesMut::new(),
             distribution: parts.distribution.to_owned(),
             path: parts.path.to_owned(),
@@ -205,7 +165,7 @@ impl Storage for MemoryStorage {
             return Ok(false);
         };
         let updated = Entry {
-            meta: Meta::of(meta),
+            meta: meta.serialize()?,
             body: old.body.clone(),
             distribution: old.distribution.clone(),
             path: old.path.clone(),
@@ -282,7 +242,7 @@ struct Miss {
     storage: &'static MemoryStorage,
     hash: HashBinary,
     compact: CompactCacheKey,
-    meta: Meta,
+    meta: (Vec<u8>, Vec<u8>),
     body: BytesMut,
     distribution: String,
     path: String,
