@@ -9,24 +9,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use localfront_events::cff;
 use localfront_js::{FunctionSource, FunctionThreads, Functions, InvokeOptions};
 
 #[global_allocator]
 static ALLOC: localfront_js::MeteredAllocator = localfront_js::MeteredAllocator(std::alloc::System);
 
-const CODE: &str = include_str!("../../../examples/functions/url-rewrite.js");
-
-fn event() -> cff::Event {
-    serde_json::from_str(
-        r#"{"context":{"eventType":"viewer-request","distributionId":"EBENCH","requestId":"r1"},
-            "viewer":{"ip":"127.0.0.1"},
-            "request":{"method":"GET","uri":"/docs/guide","querystring":{"a":{"value":"1"}},
-                       "headers":{"host":{"value":"example.org"},"accept":{"value":"*/*"}},
-                       "cookies":{"s":{"value":"1"}}}}"#,
-    )
-    .expect("valid event")
-}
+mod common;
+use common::{event, CODE};
 
 fn bench(c: &mut Criterion) {
     let functions = Functions::new(vec![FunctionSource::new("url-rewrite", CODE)]).expect("loads");
