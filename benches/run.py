@@ -77,11 +77,11 @@ def pin(core):
     return ["taskset", "-c", str(core)] if shutil.which("taskset") and os.cpu_count() >= 2 else []
 
 
-def wrk(url, seconds, headers=()):
+def wrk(url, seconds, headers=(), connections=CONNECTIONS):
     """req/s, p50 ms, p99 ms, requests."""
     extra = [arg for h in headers for arg in ("-H", h)]
     out = subprocess.run(
-        pin(1) + ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"] + extra + [url],
+        pin(1) + ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"] + extra + [url],
         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -110,6 +110,17 @@ class Target:
 
     def median(self, i):
         return statistics.median(s[i] for s in self.samples)
+
+
+def added_latency(with_url, without_url, rounds, seconds):
+    """Median p50 and p99 (µs) that `with_url` adds over `without_url` at one connection, in
+    interleaved rounds: below saturation, so the difference is the added work's own latency."""
+    with_, without = [], []
+    for _ in range(rounds):
+        with_.append(wrk(with_url, seconds, connections=1)[1:3])
+        without.append(wrk(without_url, seconds, connections=1)[1:3])
+    return [(statistics.median(w[i] for w in with_) - statistics.median(w[i] for w in without)) * 1000
+            for i in (0, 1)]
 
 
 def start(cmd, core, log, **kw):
@@ -406,7 +417,7 @@ def main():
             ("P3 hit + CFF rewrite", "with ÷ without the function", 0.85, [
                 Target("with function", url(lport, "/fn/1k"), [lf.pid]),
                 Target("without", url(lport, "/cached/1k"), [lf.pid])]),
-            # P4's figure is the added latency (p50 with the handler minus without), printed below.
+            # P3's and P4's figure is the added latency at one connection, printed below each.
             ("P4 origin-request wasm", "with ÷ without the handler", None, [
                 Target("with handler", url(lport, "/wasm/1k"), [lf.pid]),
                 Target("without", url(lport, "/pass/1k"), [lf.pid])]),
@@ -443,11 +454,15 @@ def main():
                 elif t.name == "direct origin":
                     line += f"  localfront ÷ direct: {targets[0].median(0) / t.median(0):.2f} (the hop's cost)"
                 print(line)
-            if name.startswith("P4"):
-                added = [(targets[0].median(i) - targets[1].median(i)) * 1000 for i in (1, 2)]
-                print(f"{'':<24} added latency: p50 {added[0]:.0f} µs, p99 {added[1]:.0f} µs "
-                      f"(goal p50 ≤ 50 µs, {'meets' if added[0] <= 50 else 'below'}); CPU added "
-                      f"{targets[0].median(3) - targets[1].median(3):.1f} µs/req")
+            if name.startswith("P3") or name.startswith("P4"):
+                # At 32 connections the worker is saturated and p50 is mostly queueing; the
+                # added latency of one request is measured with a single connection.
+                goal_us = 20 if name.startswith("P3") else 50
+                added = added_latency(targets[0].url, targets[1].url, rounds, seconds)
+                print(f"{'':<24} added latency, 1 connection: p50 {added[0]:.0f} µs, p99 "
+                      f"{added[1]:.0f} µs (goal p50 ≤ {goal_us} µs, "
+                      f"{'meets' if added[0] <= goal_us else 'below'}); CPU added "
+                      f"{targets[0].median(3) - targets[1].median(3):.1f} µs/req at load")
         cache_memory(d, lport, aport, lf.pid, 1_000 if args.smoke else 100_000)
         if args.smoke:
             print(f"{'P9 CFF ÷ Node vm':<24} skipped in the smoke run (cargo bench builds its own binary)")
