@@ -342,6 +342,48 @@ async fn origin_request_runs_again_for_an_origin_groups_secondary() {
     assert_eq!(second.header("x-stamp-runs"), "2");
 }
 
+#[tokio::test]
+async fn a_response_the_secondarys_origin_request_generates_is_cached() {
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin_with(
+            "backup",
+            &backup,
+            "custom_headers = { \"X-Mirror-Answer\" = \"yes\" }",
+        )
+        .default_behavior(
+            "ha",
+            "cache_policy = \"Short\"\nlambda_associations = { origin_request = \"mirror\" }",
+        )
+        .tail(&format!(
+            "[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [503]\n\n{}[[cache_policies]]\nname = \"Short\"\nmin_ttl = 0\ndefault_ttl = 60\nmax_ttl = 3600\n",
+            declare("mirror", "event-mirror", "max_concurrency = 1")
+        ))
+        .start()
+        .await;
+
+    // The primary continues to its origin, which fails over; the secondary's run answers.
+    let first = lf.get("/pass/page").await;
+    assert_eq!(first.status(), 200, "{}", lf.log());
+    assert_eq!(
+        first.headers()["x-cache"],
+        "LambdaGeneratedResponse from cloudfront"
+    );
+    let first_body = first.text().await.unwrap();
+    assert!(first_body.contains("/pass/page"), "{first_body}");
+    assert_eq!(primary.requests().len(), 1);
+    assert!(backup.requests().is_empty(), "the secondary's handler answered");
+
+    // Stored like the primary's would have been: the next viewer gets it from the cache.
+    let second = lf.get("/pass/page").await;
+    assert_eq!(second.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(second.text().await.unwrap(), first_body);
+    assert_eq!(primary.requests().len(), 1, "no second trip to the primary");
+    assert_eq!(runs(&lf, "mirror", "origin-request", 2.0).await, 2.0);
+}
+
 /// How often `function` ran on `event`, once at least `at_least` runs are recorded.
 async fn runs(lf: &Localfront, function: &str, event: &str, at_least: f64) -> f64 {
     let count = |m: &prometheus_parse::Scrape| {

@@ -110,6 +110,10 @@ fn replace_response(
 /// `fail_to_proxy`, where pingora lets us write a response of our own.
 const CUSTOM_ERROR_RESPONSE: ErrorType = ErrorType::Custom("CustomErrorResponse");
 
+/// The error that ends a proxy attempt whose response a stage already sent (an origin group's
+/// secondary answered by its origin-request handler): `fail_to_proxy` sends nothing more.
+const ANSWERED: ErrorType = ErrorType::Custom("Answered");
+
 /// The most ranges one request may ask for (multipart responses beyond it are refused).
 const MAX_RANGES: usize = 200;
 
@@ -572,11 +576,22 @@ impl ProxyHttp for Edge {
         if ctx.origin.on_secondary && !ctx.secondary_origin_request {
             ctx.secondary_origin_request = true;
             let viewer_ip = viewer_ip(session);
-            if let Err(answer) =
-                edge_code::origin_request(ctx, session.req_header_mut(), viewer_ip).await
-            {
-                let header = viewer_response::generated_header(&answer)?;
-                replace_response(ctx, &header, Err(answer))?;
+            match edge_code::origin_request(ctx, session.req_header_mut(), viewer_ip).await {
+                Ok(()) => {}
+                // A response it generates goes where the primary's would have: cached, then the
+                // custom error response, the response headers policy and viewer-response. The
+                // viewer has it once this returns; the error only ends pingora's attempt (and the
+                // connection, as after any failed proxy attempt).
+                Err(answer) if answer.x_cache == lambdas::GENERATED_RESPONSE => {
+                    session.set_keepalive(None);
+                    self.answer_from_origin_request(session, ctx, answer)
+                        .await?;
+                    return Error::e_explain(ANSWERED, "the secondary's origin-request answered");
+                }
+                Err(answer) => {
+                    let header = viewer_response::generated_header(&answer)?;
+                    replace_response(ctx, &header, Err(answer))?;
+                }
             }
         }
         ctx.request_body.start_attempt(session);
@@ -811,6 +826,12 @@ impl ProxyHttp for Edge {
         e: &Error,
         ctx: &mut RequestContext,
     ) -> FailToProxy {
+        if e.etype() == &ANSWERED {
+            return FailToProxy {
+                error_code: session.response_written().map_or(0, |r| r.status.as_u16()),
+                can_reuse_downstream: false,
+            };
+        }
         let status = match ctx.replacement.as_ref() {
             Some((header, _)) => header.status.as_u16(),
             None => errors::status_for(e),
@@ -881,7 +902,7 @@ impl ProxyHttp for Edge {
     }
 
     fn suppress_error_log(&self, _session: &Session, _ctx: &RequestContext, e: &Error) -> bool {
-        e.etype() == &CUSTOM_ERROR_RESPONSE
+        e.etype() == &CUSTOM_ERROR_RESPONSE || e.etype() == &ANSWERED
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestContext) {
