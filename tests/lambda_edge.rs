@@ -374,7 +374,10 @@ async fn a_response_the_secondarys_origin_request_generates_is_cached() {
     let first_body = first.text().await.unwrap();
     assert!(first_body.contains("/pass/page"), "{first_body}");
     assert_eq!(primary.requests().len(), 1);
-    assert!(backup.requests().is_empty(), "the secondary's handler answered");
+    assert!(
+        backup.requests().is_empty(),
+        "the secondary's handler answered"
+    );
 
     // Stored like the primary's would have been: the next viewer gets it from the cache.
     let second = lf.get("/pass/page").await;

@@ -326,6 +326,50 @@ target_origin_id = "a"
     }
 
     #[test]
+    fn a_custom_origins_domain_name_is_a_host_alone() {
+        let config = |domain: &str| {
+            format!(
+                "[[distributions]]\nid = \"E1\"\n[[distributions.origins]]\nid = \"a\"\ndomain_name = \"{domain}\"\n[distributions.default_cache_behavior]\ntarget_origin_id = \"a\"\n"
+            )
+        };
+        for (domain, message) in [
+            ("", "empty domain name"),
+            (
+                "http://app.test",
+                "`http://app.test` is a URL, not a domain name",
+            ),
+            (
+                "app.test:8080",
+                "`app.test:8080` is not a valid domain name",
+            ),
+            ("app.test/v1", "`app.test/v1` is not a valid domain name"),
+            ("my app", "`my app` is not a valid domain name"),
+            ("-app.test", "`-app.test` is not a valid domain name"),
+        ] {
+            let errors = errors(&config(domain));
+            assert_eq!(errors.len(), 1, "{domain}: {errors:#?}");
+            assert!(
+                errors[0].starts_with(&format!(
+                    "t.toml:5:15: distributions[0].origins[0].domain_name: {message}"
+                )),
+                "{domain}: {}",
+                errors[0]
+            );
+        }
+        for domain in [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "app.example.com",
+            "web_1.internal",
+        ] {
+            let source = config(domain);
+            let parsed = crate::toml::parse(&source, Path::new("t.toml"), Path::new("."));
+            assert!(parsed.is_ok(), "{domain}: {:?}", parsed.err());
+        }
+    }
+
+    #[test]
     fn distributions_missing_their_ids_do_not_collide() {
         let source = r#"[[distributions]]
 aliases = ["a.test"]

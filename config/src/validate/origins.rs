@@ -57,6 +57,42 @@ pub(super) fn convert(c: &mut Checker, raw: Vec<RawOrigin>, at: &KeyPath) -> Vec
     origins
 }
 
+/// A custom origin's `domain_name` is a host name or an IP address, nothing more: CloudFront takes
+/// the scheme from the protocol policy, the port from `http_port`/`https_port` and a path from
+/// `origin_path`. (CloudFront refuses IP addresses; localfront accepts them, since local origins
+/// listen on `127.0.0.1`.)
+fn check_domain_name(c: &mut Checker, domain: &str, at: &KeyPath) {
+    if domain.is_empty() {
+        c.error(at, "empty domain name");
+    } else if let Some((scheme, _)) = domain.split_once("://") {
+        c.error_hint(
+            at,
+            format!("`{domain}` is a URL, not a domain name"),
+            format!("write the host alone; the scheme `{scheme}` comes from `protocol_policy`, a path from `origin_path`, a port from `http_port`/`https_port`"),
+        );
+    } else if domain.parse::<std::net::IpAddr>().is_err() && !is_host_name(domain) {
+        let hint = match domain.find([':', '/']) {
+            Some(_) => "no port or path here: use `http_port`/`https_port` and `origin_path`",
+            None => "labels of letters, digits and `-`, separated by dots (e.g. `app.example.com`, `localhost`, `127.0.0.1`)",
+        };
+        c.error_hint(at, format!("`{domain}` is not a valid domain name"), hint);
+    }
+}
+
+/// At most 253 characters of dot-separated labels (1–63 letters, digits, `-` inside, `_`).
+fn is_host_name(domain: &str) -> bool {
+    domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
 fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
     let id = c.required(o.id, at, "id")?;
     let kinds = [
@@ -77,8 +113,10 @@ fn origin(c: &mut Checker, o: RawOrigin, at: &KeyPath) -> Option<Origin> {
                 ],
                 OriginProtocolPolicy::HttpOnly,
             );
+            let domain_name = o.domain_name.unwrap_or_default();
+            check_domain_name(c, &domain_name, &at.key("domain_name"));
             OriginKind::Custom(CustomOrigin {
-                domain_name: o.domain_name.unwrap_or_default(),
+                domain_name,
                 http_port: port(c, o.http_port, &at.key("http_port"), 80),
                 https_port: port(c, o.https_port, &at.key("https_port"), 443),
                 protocol_policy,
