@@ -316,10 +316,8 @@ async fn origin_request_runs_again_for_an_origin_groups_secondary() {
             "ha",
             "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_request = \"stamp\" }",
         )
-        .tail(&format!(
-            "[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [503]\n\n{}",
-            declare("stamp", "request-stamp", "max_concurrency = 1")
-        ))
+        .origin_group("ha", "primary", "backup", "503")
+        .tail(&declare("stamp", "request-stamp", "max_concurrency = 1"))
         .start()
         .await;
 
@@ -357,8 +355,9 @@ async fn a_response_the_secondarys_origin_request_generates_is_cached() {
             "ha",
             "cache_policy = \"Short\"\nlambda_associations = { origin_request = \"mirror\" }",
         )
+        .origin_group("ha", "primary", "backup", "503")
         .tail(&format!(
-            "[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [503]\n\n{}[[cache_policies]]\nname = \"Short\"\nmin_ttl = 0\ndefault_ttl = 60\nmax_ttl = 3600\n",
+            "{}[[cache_policies]]\nname = \"Short\"\nmin_ttl = 0\ndefault_ttl = 60\nmax_ttl = 3600\n",
             declare("mirror", "event-mirror", "max_concurrency = 1")
         ))
         .start()

@@ -403,8 +403,9 @@ async fn a_trace_names_each_step_of_a_function_a_cache_miss_and_a_failover() {
             "ha",
             "function_associations = { viewer_request = \"mark\" }",
         )
+        .origin_group("ha", "primary", "backup", "503")
         .tail(&format!(
-            "[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [503]\n\n[[functions]]\nname = \"mark\"\ncode = \"{}\"\n",
+            "[[functions]]\nname = \"mark\"\ncode = \"{}\"\n",
             code.display()
         ))
         .start()

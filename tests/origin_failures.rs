@@ -76,10 +76,6 @@ async fn a_post_is_not_retried_after_a_read_timeout() {
     assert_eq!(origin.requests().len(), 1);
 }
 
-fn group(codes: &str) -> String {
-    format!("[[distributions.origin_groups]]\nid = \"ha\"\nmembers = [\"primary\", \"backup\"]\nfailover_status_codes = [{codes}]")
-}
-
 #[tokio::test]
 async fn an_origin_group_fails_over_on_a_configured_status() {
     let primary = TestOrigin::status(503).await;
@@ -88,7 +84,7 @@ async fn an_origin_group_fails_over_on_a_configured_status() {
         .origin("primary", &primary)
         .origin("backup", &backup)
         .default_behavior("ha", ALL_METHODS)
-        .tail(&group("500, 502, 503, 504"))
+        .origin_group("ha", "primary", "backup", "500, 502, 503, 504")
         .start()
         .await;
 
@@ -110,7 +106,7 @@ async fn statuses_not_configured_for_failover_pass_through() {
         .origin("primary", &primary)
         .origin("backup", &backup)
         .default_behavior("ha", "")
-        .tail(&group("500, 502, 503, 504"))
+        .origin_group("ha", "primary", "backup", "500, 502, 503, 504")
         .start()
         .await;
 
@@ -131,7 +127,7 @@ async fn an_origin_group_fails_over_when_the_primary_is_unreachable() {
         )
         .origin("backup", &backup)
         .default_behavior("ha", "")
-        .tail(&group("503"))
+        .origin_group("ha", "primary", "backup", "503")
         .start()
         .await;
 
@@ -148,7 +144,7 @@ async fn only_get_head_and_options_fail_over() {
         .origin("primary", &primary)
         .origin("backup", &backup)
         .default_behavior("ha", ALL_METHODS)
-        .tail(&group("503"))
+        .origin_group("ha", "primary", "backup", "503")
         .start()
         .await;
 
@@ -176,7 +172,7 @@ async fn an_origin_group_fails_over_after_a_read_timeout() {
         )
         .origin("backup", &backup)
         .default_behavior("ha", "allowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\"]")
-        .tail(&group("503"))
+        .origin_group("ha", "primary", "backup", "503")
         .start()
         .await;
 

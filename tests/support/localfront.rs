@@ -219,6 +219,14 @@ impl Builder {
         self
     }
 
+    /// An origin group `id` of the origins `primary` then `secondary`, failing over on `statuses`
+    /// (`"500, 503"`).
+    pub fn origin_group(self, id: &str, primary: &str, secondary: &str, statuses: &str) -> Self {
+        self.tail(&format!(
+            "[[distributions.origin_groups]]\nid = \"{id}\"\nmembers = [\"{primary}\", \"{secondary}\"]\nfailover_status_codes = [{statuses}]\n"
+        ))
+    }
+
     /// An extra `localfront serve` argument (`--no-cache`).
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_owned());
