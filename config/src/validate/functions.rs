@@ -124,19 +124,9 @@ pub(super) fn convert_edge(c: &mut Checker, raw: Vec<RawEdgeFunction>) -> Vec<Ed
     let mut out: Vec<EdgeFunctionConfig> = Vec::new();
     for (i, f) in raw.into_iter().enumerate() {
         let at = KeyPath::default().key("edge_functions").index(i);
-        let (Some(name), Some(component)) = (
-            c.required(f.name, &at, "name"),
-            c.required(f.component, &at, "component"),
-        ) else {
+        let Some((name, component)) = c.named_component(f.name, f.component, &at) else {
             continue;
         };
-        let component = c.path(&component);
-        if !component.is_file() {
-            c.error(
-                &at.key("component"),
-                format!("`{}` is not a file", component.display()),
-            );
-        }
         if out.iter().any(|x| x.name == name) {
             c.error(&at.key("name"), format!("duplicate edge function `{name}`"));
         }

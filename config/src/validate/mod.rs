@@ -283,6 +283,30 @@ impl Checker<'_> {
     pub fn path(&self, p: &str) -> std::path::PathBuf {
         self.base_dir.join(p)
     }
+
+    /// A wasm component entry's required `name` and `component`, the latter resolved against
+    /// the config's directory and reported when it is not a file.
+    pub fn named_component(
+        &mut self,
+        name: Option<String>,
+        component: Option<String>,
+        at: &KeyPath,
+    ) -> Option<(String, std::path::PathBuf)> {
+        let (Some(name), Some(component)) = (
+            self.required(name, at, "name"),
+            self.required(component, at, "component"),
+        ) else {
+            return None;
+        };
+        let component = self.path(&component);
+        if !component.is_file() {
+            self.error(
+                &at.key("component"),
+                format!("`{}` is not a file", component.display()),
+            );
+        }
+        Some((name, component))
+    }
 }
 
 /// `a`, `b`, `c` for messages.
