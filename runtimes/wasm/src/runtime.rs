@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, Linker, Type};
+use wasmtime::component::{Component, InstancePre, Linker, Type};
 use wasmtime::Engine;
 
 use crate::compile_cache::CompileCache;
@@ -65,24 +65,7 @@ impl EdgeRuntime {
     /// request.
     pub fn load(&self, spec: EdgeFunctionSpec) -> Result<EdgeFunction, LoadError> {
         self.check_spec(&spec)?;
-        let invalid = |reason: String| LoadError::InvalidComponent {
-            function: spec.name.clone(),
-            path: spec.component_path.clone(),
-            reason,
-        };
-        let bytes = std::fs::read(&spec.component_path).map_err(|source| LoadError::Read {
-            function: spec.name.clone(),
-            path: spec.component_path.clone(),
-            source,
-        })?;
-        let component = self
-            .cache
-            .component(&self.engine, &bytes)
-            .map_err(|e| invalid(format!("{e:#}")))?;
-        let exports = contract_exports(&self.engine, &component).map_err(invalid)?;
-        let pre = linker::for_component(&self.linker, &component)
-            .and_then(|l| l.instantiate_pre(&component))
-            .map_err(|e| invalid(format!("{e:#}")))?;
+        let (_, pre, exports) = self.prepare(&spec.name, &spec.component_path)?;
         Ok(EdgeFunction::new(spec, pre, exports, self.ticker.clone()))
     }
 
@@ -120,24 +103,7 @@ impl EdgeRuntime {
                 format!("reserved or provisioned concurrency above the runtime's {slots} instance slots"),
             ));
         }
-        let invalid = |reason: String| LoadError::InvalidComponent {
-            function: spec.name.clone(),
-            path: spec.component_path.clone(),
-            reason,
-        };
-        let bytes = std::fs::read(&spec.component_path).map_err(|source| LoadError::Read {
-            function: spec.name.clone(),
-            path: spec.component_path.clone(),
-            source,
-        })?;
-        let component = self
-            .cache
-            .component(&self.engine, &bytes)
-            .map_err(|e| invalid(format!("{e:#}")))?;
-        let exports = contract_exports(&self.engine, &component).map_err(invalid)?;
-        let pre = linker::for_component(&self.linker, &component)
-            .and_then(|l| l.instantiate_pre(&component))
-            .map_err(|e| invalid(format!("{e:#}")))?;
+        let (bytes, pre, exports) = self.prepare(&spec.name, &spec.component_path)?;
         let snapshot_source = spec.snap_start.then(|| SnapshotSource {
             engine: self.engine.clone(),
             linker: self.linker.clone(),
@@ -152,6 +118,35 @@ impl EdgeRuntime {
             slots,
             self.ticker.clone(),
         ))
+    }
+
+    /// Reads function `name`'s component at `path`, compiles it (or takes it from the cache),
+    /// checks its exports against the contract and links it: its bytes, its prepared instance
+    /// and which exports it has.
+    fn prepare(
+        &self,
+        name: &str,
+        path: &std::path::Path,
+    ) -> Result<(Vec<u8>, InstancePre<HostState>, Exports), LoadError> {
+        let invalid = |reason: String| LoadError::InvalidComponent {
+            function: name.to_owned(),
+            path: path.to_owned(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            function: name.to_owned(),
+            path: path.to_owned(),
+            source,
+        })?;
+        let component = self
+            .cache
+            .component(&self.engine, &bytes)
+            .map_err(|e| invalid(format!("{e:#}")))?;
+        let exports = contract_exports(&self.engine, &component).map_err(invalid)?;
+        let pre = linker::for_component(&self.linker, &component)
+            .and_then(|l| l.instantiate_pre(&component))
+            .map_err(|e| invalid(format!("{e:#}")))?;
+        Ok((bytes, pre, exports))
     }
 
     fn check_spec(&self, spec: &EdgeFunctionSpec) -> Result<(), LoadError> {
