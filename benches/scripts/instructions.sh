@@ -4,6 +4,7 @@
 #
 #   benches/scripts/instructions.sh [BINARY] [PATH] [SECONDS]
 #   e.g. benches/scripts/instructions.sh target/release/localfront /cached/1k 12
+#        benches/scripts/instructions.sh target/release/bench-pingora /pass/1k 10   # stock pingora
 #
 # Serves a CachingOptimized default behavior and a CachingDisabled `/pass/*` behavior in front of
 # the release bench-origin, warms the object, then counts instructions only while `wrk -c8` runs.
@@ -38,8 +39,10 @@ TOML
 cd "$D"
 "$ORIGIN" "$OPORT" >origin.log 2>&1 &
 OP=$!
+# bench-pingora (P2's stock-pingora baseline) takes its ports as arguments instead of a config.
+if [ "$(basename "$BIN")" = bench-pingora ]; then ARGS=("$LPORT" "$OPORT"); else ARGS=(serve --config "$D/lf.toml"); fi
 RUST_LOG=warn valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$D/callgrind.out.%p" \
-  "$BIN" serve --config "$D/lf.toml" >lf.log 2>&1 &
+  "$BIN" "${ARGS[@]}" >lf.log 2>&1 &
 VP=$!
 trap 'kill $VP $OP 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$LPORT$P" && break; sleep 1; done
