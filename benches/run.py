@@ -346,6 +346,8 @@ def main():
     args = ap.parse_args()
     args.binary, args.origin = os.path.abspath(args.binary), os.path.abspath(args.origin)
     args.s3_origin = os.path.abspath(args.s3_origin or os.path.join(os.path.dirname(args.origin), "bench-s3-origin"))
+    # P2's floor: pingora 0.9 with `upstream_peer` only (src/bin/bench-pingora.rs).
+    args.pingora = os.path.join(os.path.dirname(args.origin), "bench-pingora")
     rounds, seconds = (1, 1) if args.smoke else (3, 5) if args.quick else (5, 10)
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
@@ -360,6 +362,7 @@ def main():
     procs = []
     try:
         oport, nport, lport, aport, sport = free_port(), free_port(), free_port(), free_port(), free_port()
+        pport = free_port()
         procs.append(start([args.origin, str(oport)], 1, f"{d}/origin.log"))
         wait_port(oport, f"{d}/origin.log")
         # The bucket for the in-process S3-style origin, and the same directory served directly.
@@ -373,6 +376,8 @@ def main():
             f.write(nginx_conf(d, nport, oport))
         nginx = start(["nginx", "-c", f"{d}/nginx.conf", "-p", d], 0, f"{d}/nginx.log")
         procs.append(nginx)
+        pingora = start([args.pingora, str(pport), str(oport)], 0, f"{d}/pingora.log")
+        procs.append(pingora)
         with open(f"{d}/rewrite.js", "w") as f:
             f.write(REWRITE_JS)
         with open(f"{d}/localfront.toml", "w") as f:
@@ -386,6 +391,7 @@ def main():
         procs.append(lf)
         wait_port(nport, f"{d}/nginx.log")
         wait_port(lport, f"{d}/localfront.log")
+        wait_port(pport, f"{d}/pingora.log")
         workers = nginx_workers(nginx.pid)
         # P5's token, from the local issuer localfront serves (its key is in the bench's state dir).
         token = subprocess.run(
@@ -406,6 +412,7 @@ def main():
             ("P2 pass-through, 1 KB", "localfront ÷ nginx proxy_pass", 1.0, [
                 Target("localfront", url(lport, "/pass/1k"), [lf.pid]),
                 Target("nginx", url(nport, "/pass/1k"), workers),
+                Target("stock pingora", url(pport, "/pass/1k"), [pingora.pid]),
                 Target("direct origin", url(oport, "/pass/1k"), [])]),
             # The in-process origin's hop (issue 2's design note): no goal, a measurement.
             ("S3 directory, 1 KB", "localfront (Unix-socket hop) ÷ the origin on TCP", None, [
@@ -451,6 +458,8 @@ def main():
                     line += f"  {ratio:.2f} {ratio_name}"
                     if goal is not None:
                         line += f" (goal ≥ {goal}, {'meets' if ratio >= goal else 'below'})"
+                elif t.name == "stock pingora":
+                    line += f"  {t.median(0) / base.median(0):.2f} stock pingora ÷ nginx (the floor pingora sets)"
                 elif t.name == "direct origin":
                     line += f"  localfront ÷ direct: {targets[0].median(0) / t.median(0):.2f} (the hop's cost)"
                 print(line)
@@ -472,7 +481,7 @@ def main():
             print("benchmark harness smoke run finished")
     except Exception:
         # Show what the servers said before they stopped answering.
-        for log in ("localfront.log", "nginx.log", "origin.log", "s3-origin.log"):
+        for log in ("localfront.log", "nginx.log", "pingora.log", "origin.log", "s3-origin.log"):
             if os.path.exists(f"{d}/{log}"):
                 with open(f"{d}/{log}", errors="replace") as f:
                     print(f"--- {log} (last lines)\n" + "".join(f.readlines()[-15:]), file=sys.stderr)

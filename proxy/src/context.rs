@@ -45,7 +45,8 @@ impl XCache {
     }
 }
 
-/// Per-request state.
+/// Per-request state. What few requests use is boxed: the context is moved with pingora's request
+/// future, so its size is copied on every request (benches/README.md, "Tuning").
 pub struct RequestContext {
     /// The config this request is served with, start to end.
     pub snapshot: Arc<Snapshot>,
@@ -76,17 +77,17 @@ pub struct RequestContext {
     /// `X-Cache` for the response.
     pub x_cache: XCache,
     /// A response prepared by a stage (custom error page), sent instead of the origin's.
-    pub replacement: Option<(ResponseHeader, Bytes)>,
+    pub replacement: Option<Box<(ResponseHeader, Bytes)>>,
     /// The primary cache key, when the request uses the cache.
     pub cache_key: Option<String>,
     /// The `Accept-Encoding` sent to the origin (normalized by the cache policy).
     pub origin_accept_encoding: Option<String>,
     /// Edge compression of the origin's body, when it applies.
-    pub compressor: Option<Compressor>,
+    pub compressor: Option<Box<Compressor>>,
     /// The current origin as a viewer-request function changed it (`cf.updateRequestOrigin`).
-    pub origin_override: Option<Origin>,
+    pub origin_override: Option<Box<Origin>>,
     /// An origin group a viewer-request function created (`cf.createRequestOriginGroup`).
-    pub group_override: Option<OriginGroup>,
+    pub group_override: Option<Box<OriginGroup>>,
     /// `replacement` comes from the viewer-response function, not a custom error response.
     pub function_replaced_response: bool,
     /// A body to send instead of the origin's (or the cached object's): a custom error page, or a
@@ -106,7 +107,7 @@ pub struct RequestContext {
     /// A stage's precise name for the result (`x-edge-detailed-result-type`), e.g. `ClientGeoBlocked`.
     pub detailed_result: Option<&'static str>,
     /// Where the viewer is (`[viewer]`), once routed; `None` when unknown.
-    pub viewer_location: Option<localfront_config::ViewerLocation>,
+    pub viewer_location: Option<Box<localfront_config::ViewerLocation>>,
     /// When the current origin fetch started (for `OriginLatency`).
     pub origin_started: Option<Instant>,
     /// From arrival to the response header going out (`time-to-first-byte`).
@@ -215,7 +216,7 @@ impl RequestContext {
     /// The origin currently tried (as a function changed it, if it did).
     pub fn current_origin(&self) -> Option<&Origin> {
         if let Some(o) = &self.origin_override {
-            return Some(o);
+            return Some(o.as_ref());
         }
         self.distribution().map(|d| &d.origins[self.origin.origin])
     }
@@ -223,7 +224,7 @@ impl RequestContext {
     /// The origin group being served, if any (one a function created wins).
     pub fn current_group(&self) -> Option<&OriginGroup> {
         if let Some(g) = &self.group_override {
-            return Some(g);
+            return Some(g.as_ref());
         }
         let d = self.distribution()?;
         self.origin.group.map(|g| &d.origin_groups[g])

@@ -99,7 +99,7 @@ fn replace_response(
         }
     };
     ctx.function_replaced_response = true;
-    ctx.replacement = Some((header, body));
+    ctx.replacement = Some(Box::new((header, body)));
     Error::e_explain(
         CUSTOM_ERROR_RESPONSE,
         "an edge function replaced the response",
@@ -326,15 +326,16 @@ impl ProxyHttp for Edge {
         ctx.viewer_https = session.digest().is_some_and(|d| d.ssl_digest.is_some());
         viewer_timers(session, &ctx.snapshot.config.server.viewer_timeouts);
         let secret = &ctx.snapshot.internal_secret;
+        // Removed by `HeaderName`: a `&str` name is parsed again on every lookup.
+        const INTERNAL: http::HeaderName = http::HeaderName::from_static(INTERNAL_HEADER);
+        const TRACE: http::HeaderName = http::HeaderName::from_static(TRACE_HEADER);
         ctx.internal = session
-            .req_header()
-            .headers
-            .get(INTERNAL_HEADER)
+            .req_header_mut()
+            .remove_header(&INTERNAL)
             .is_some_and(|v| v.as_bytes() == secret.as_bytes());
-        session.req_header_mut().remove_header(INTERNAL_HEADER);
         let traced = session
             .req_header_mut()
-            .remove_header(TRACE_HEADER)
+            .remove_header(&TRACE)
             .is_some_and(|v| v.as_bytes() == b"1");
         if traced && ctx.snapshot.config.server.trace && !ctx.internal {
             ctx.trace = Some(Box::default());
@@ -424,7 +425,8 @@ impl ProxyHttp for Edge {
         let viewer_ip = viewer_ip(session);
         // Geo restriction, then signed URLs and cookies: before any function runs.
         let viewer = &ctx.snapshot.config.viewer;
-        ctx.viewer_location = viewer_headers::locate(viewer, viewer_ip, session.req_header_mut());
+        ctx.viewer_location =
+            viewer_headers::locate(viewer, viewer_ip, session.req_header_mut()).map(Box::new);
         let checks = viewer_headers::geo_check(ctx)
             .and_then(|()| private_content::check(ctx, session.req_header(), viewer_ip));
         if let Err(refusal) = checks {
@@ -692,9 +694,9 @@ impl ProxyHttp for Edge {
         let method = session.req_header().method.clone();
         origin_response::filter(resp, ctx, method.as_str())?;
         // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
-        let req = session.req_header().clone();
+        let req = session.req_header();
         let bodiless = origin_response::is_bodiless(req.method.as_str(), resp);
-        let outcome = edge_code::origin_response(ctx, &req, resp, viewer_ip(session)).await;
+        let outcome = edge_code::origin_response(ctx, req, resp, viewer_ip(session)).await;
         match outcome {
             // A body set by the handler takes the origin body's place as it streams, so the cache
             // stores the changed response (spec/lambda-edge.md §4: origin-response runs before
@@ -711,7 +713,8 @@ impl ProxyHttp for Edge {
                 session.req_header(),
                 ctx.origin_accept_encoding.as_deref(),
                 resp,
-            )?;
+            )?
+            .map(Box::new);
         }
         Ok(())
     }
@@ -745,10 +748,10 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> Result<()> {
         ctx.x_cache = cache::x_cache(&session.cache.phase(), resp.status.as_u16());
-        let phase = format!("{:?}", session.cache.phase());
+        let phase = session.cache.phase();
         ctx.trace(
             "cache_result",
-            |ctx| json!({ "x_cache": ctx.x_cache.header_value(), "phase": phase }),
+            |ctx| json!({ "x_cache": ctx.x_cache.header_value(), "phase": format!("{phase:?}") }),
         );
         if resp.status == http::StatusCode::SWITCHING_PROTOCOLS {
             // The tunnel opens: no error page or viewer-response code applies to a `101`.
@@ -784,8 +787,8 @@ impl ProxyHttp for Edge {
         // failure's page) takes the place of the response's body as it streams, with its own
         // `Content-Length`, so the connection stays open; a response without a body to stream
         // (`204`, `304`, `Content-Length: 0`) is replaced whole and the connection closes.
-        let req = session.req_header().clone();
-        let outcome = edge_code::viewer_response(ctx, &req, resp, viewer_ip(session)).await;
+        let req = session.req_header();
+        let outcome = edge_code::viewer_response(ctx, req, resp, viewer_ip(session)).await;
         let streams = head || (!empty && !matches!(resp.status.as_u16(), 204 | 304));
         match outcome {
             Ok(Some(body)) if streams => ctx.viewer_body = Some(body),
@@ -832,7 +835,7 @@ impl ProxyHttp for Edge {
                 can_reuse_downstream: false,
             };
         }
-        let status = match ctx.replacement.as_ref() {
+        let status = match ctx.replacement.as_deref() {
             Some((header, _)) => header.status.as_u16(),
             None => errors::status_for(e),
         };
@@ -855,7 +858,7 @@ impl ProxyHttp for Edge {
         // client reusing the connection for its next request meets a reset.
         session.set_keepalive(None);
         let page = match ctx.replacement.take() {
-            Some(page) => Some(page),
+            Some(page) => Some(*page),
             None => self.custom_error_page(ctx, status).await,
         };
         let sent = match page {

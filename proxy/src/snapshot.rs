@@ -16,6 +16,7 @@ use crate::edge_functions::EdgeFunctions;
 use crate::edge_lambdas::EdgeLambdas;
 use crate::in_process::{self, Bound, Stop};
 use crate::lambda_functions::LambdaFunctions;
+use crate::stages::viewer_response::CloudFrontValues;
 
 /// A config ready to serve.
 pub struct Snapshot {
@@ -31,6 +32,8 @@ pub struct Snapshot {
     default_distribution: Option<usize>,
     /// The hex edge id in `Via: 1.1 <id>.cloudfront.net (CloudFront)`.
     pub via_id: String,
+    /// `Via` and `X-Amz-Cf-Pop` as header values, built once.
+    pub cloudfront_values: CloudFrontValues,
     /// Marks localfront's own requests to itself (custom error pages); never leaves the process.
     pub internal_secret: String,
     /// CloudFront Functions and KeyValueStores.
@@ -126,13 +129,16 @@ impl Snapshot {
                 DistributionView::new(d, i, socket_dir, generation)
             })
             .collect();
+        let via_id = previous.map_or_else(|| random_hex(16), |p| p.via_id.clone());
+        let cloudfront_values = CloudFrontValues::new(&via_id, &config.server.pop);
         let snapshot = Self {
             generation,
             config,
             distributions,
             hosts,
             default_distribution,
-            via_id: previous.map_or_else(|| random_hex(16), |p| p.via_id.clone()),
+            cloudfront_values,
+            via_id,
             internal_secret: previous.map_or_else(|| random_hex(16), |p| p.internal_secret.clone()),
             functions,
             lambdas,

@@ -26,7 +26,11 @@ impl ProxyHttp for Pass {
     fn new_ctx(&self) {}
 
     async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut ()) -> Result<Box<HttpPeer>> {
-        Ok(Box::new(HttpPeer::new(self.origin.as_str(), false, String::new())))
+        Ok(Box::new(HttpPeer::new(
+            self.origin.as_str(),
+            false,
+            String::new(),
+        )))
     }
 }
 

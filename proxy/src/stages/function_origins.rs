@@ -52,12 +52,12 @@ fn create_group(ctx: &mut RequestContext, request: &OriginGroupRequest) -> Resul
         on_secondary: false,
     };
     ctx.origin_override = None;
-    ctx.group_override = Some(OriginGroup {
+    ctx.group_override = Some(Box::new(OriginGroup {
         id: format!("{primary}+{secondary}"),
         primary: primary.clone(),
         secondary: secondary.clone(),
         failover_status_codes: request.failover_status_codes.clone(),
-    });
+    }));
     Ok(())
 }
 
@@ -121,6 +121,6 @@ fn update_origin(ctx: &mut RequestContext, update: &OriginUpdate) -> Result<(), 
         origin.connection.connection_timeout =
             secs(t.connection_timeout, origin.connection.connection_timeout);
     }
-    ctx.origin_override = Some(origin);
+    ctx.origin_override = Some(Box::new(origin));
     Ok(())
 }

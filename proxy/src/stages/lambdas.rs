@@ -385,7 +385,7 @@ fn apply_origin(ctx: &mut RequestContext, origin: Option<&le::Origin>) -> Result
             origin.custom_headers = headers(&c.custom_headers);
             origin.connection.read_timeout = Duration::from_secs(c.read_timeout);
             origin.connection.keepalive_timeout = Duration::from_secs(c.keepalive_timeout);
-            ctx.origin_override = Some(origin);
+            ctx.origin_override = Some(Box::new(origin));
         }
         le::Origin::S3(s) => {
             let d = ctx.distribution().ok_or("no distribution")?;
@@ -410,7 +410,7 @@ fn apply_origin(ctx: &mut RequestContext, origin: Option<&le::Origin>) -> Result
                 group: None,
                 on_secondary: false,
             };
-            ctx.origin_override = Some(origin);
+            ctx.origin_override = Some(Box::new(origin));
         }
     }
     Ok(())

@@ -169,19 +169,30 @@ pub fn rewrite(
     origin_headers(req, ctx, viewer_ip)?;
 
     // Origin path prefix, then the default root object for `/` (spec/distribution.md §2–3).
-    let mut path = req.uri.path().to_owned();
-    if path == "/" {
-        if let Some(root) = &d.default_root_object {
-            path = format!("/{root}");
-        }
+    let root = match req.uri.path() {
+        "/" => d.default_root_object.as_deref(),
+        _ => None,
+    };
+    // The common case — no origin path, no root object, the query kept whole, and the target as
+    // the viewer sent it — leaves the request target alone instead of rebuilding the same one.
+    let unchanged = origin.origin_path.is_empty()
+        && root.is_none()
+        && query.as_deref() == req.uri.query()
+        && req.uri.authority().is_none()
+        && req.uri.path_and_query().map(|pq| pq.as_str().as_bytes()) == Some(req.raw_path());
+    if !unchanged {
+        let path = match root {
+            Some(root) => format!("/{root}"),
+            None => req.uri.path().to_owned(),
+        };
+        let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+        let new_uri = format!("{}{path}{query}", origin.origin_path);
+        req.set_uri(
+            new_uri
+                .parse()
+                .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "origin URI", e))?,
+        );
     }
-    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-    let new_uri = format!("{}{path}{query}", origin.origin_path);
-    req.set_uri(
-        new_uri
-            .parse()
-            .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "origin URI", e))?,
-    );
     req.insert_header("x-amz-cf-id", &ctx.request_id)?;
 
     // Custom headers last: they overwrite viewer headers of the same name (spec/distribution.md §3).
@@ -252,23 +263,26 @@ pub fn origin_headers(
 
     let viewer_host = viewer_authority(req);
     let exchange = ctx.exchange;
-    let names: Vec<http::HeaderName> = req.headers.keys().cloned().collect();
-    for name in names {
+    // Only the names to drop are collected (often none), each once.
+    let mut dropped: Vec<http::HeaderName> = Vec::new();
+    for (name, value) in req.headers.iter() {
         let n = name.as_str();
-        let value = req.headers.get(&name).map_or(&b""[..], |v| v.as_bytes());
         // `CloudFront-*` headers left on the request are the ones the policies asked for
         // (stages/viewer_headers.rs dropped the viewer's own).
         let keep = ALWAYS_FORWARDED.contains(&n)
-            || ctx.origin_request_headers.contains(&name)
-            || exchange.forwards(n, value)
+            || ctx.origin_request_headers.contains(name)
+            || exchange.forwards(n, value.as_bytes())
             || n.starts_with("cloudfront-")
             || (!NEVER_FORWARDED.contains(&n)
                 && !n.starts_with("x-edge-")
                 && !matches!(n, "cookie" | "accept-encoding" | "x-amz-cf-id")
                 && header_forwarded(n));
-        if !keep {
-            req.remove_header(&name);
+        if !keep && dropped.last() != Some(name) {
+            dropped.push(name.clone());
         }
+    }
+    for name in &dropped {
+        req.remove_header(name);
     }
     if set_by_handler(&http::header::COOKIE) {
         // The handler's cookies go as they are.
@@ -310,30 +324,32 @@ pub fn origin_headers(
         req.remove_header(&http::header::TRANSFER_ENCODING);
     }
     if !user_agent_forwarded && !set_by_handler(&http::header::USER_AGENT) {
-        req.insert_header(http::header::USER_AGENT, "Amazon CloudFront")?;
+        req.insert_header(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static("Amazon CloudFront"),
+        )?;
     }
 
     // X-Forwarded-For: the viewer's address appended.
     let xff = http::HeaderName::from_static("x-forwarded-for");
     if let Some(ip) = viewer_ip.filter(|_| !set_by_handler(&xff)) {
-        let xff = match req
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        {
+        let value = match req.headers.get(&xff).and_then(|v| v.to_str().ok()) {
             Some(prev) if !prev.is_empty() => format!("{prev}, {ip}"),
             _ => ip.to_string(),
         };
-        req.insert_header("x-forwarded-for", xff)?;
+        req.insert_header("x-forwarded-for", value)?;
     }
-    let via = crate::stages::viewer_response::via(req.version, &ctx.snapshot.via_id);
     let via = match req
         .headers
         .get(http::header::VIA)
         .and_then(|v| v.to_str().ok())
     {
-        Some(prev) if !prev.is_empty() => format!("{prev}, {via}"),
-        _ => via,
+        Some(prev) if !prev.is_empty() => {
+            let via = crate::stages::viewer_response::via(req.version, &ctx.snapshot.via_id);
+            http::HeaderValue::try_from(format!("{prev}, {via}"))
+                .map_err(|e| Error::because(ErrorType::InvalidHTTPHeader, "Via", e))?
+        }
+        _ => ctx.snapshot.cloudfront_values.via(req.version),
     };
     req.insert_header(http::header::VIA, via)?;
     // CloudFront's own headers an origin-request handler removed stay removed.

@@ -28,12 +28,14 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
     // `Trailer` and `Upgrade` never reach the viewer, nor does `Set-Cookie` unless the behavior
     // forwards cookies (spec/distribution.md §8) — except on the `101` that opens a WebSocket
     // tunnel, which says what it upgrades to.
-    resp.remove_header("trailer");
+    resp.remove_header(&http::header::TRAILER);
     if status != 101 {
-        resp.remove_header("upgrade");
+        resp.remove_header(&http::header::UPGRADE);
     }
     // The API Gateway origin names the route that answered, for the metrics; never sent on.
-    if let Some(route) = resp.remove_header(localfront_origins::ROUTE_KEY_HEADER) {
+    const ROUTE_KEY: http::HeaderName =
+        http::HeaderName::from_static(localfront_origins::ROUTE_KEY_HEADER);
+    if let Some(route) = resp.remove_header(&ROUTE_KEY) {
         ctx.apigw_route = Some(String::from_utf8_lossy(route.as_bytes()).into_owned());
     }
     let cookies_forwarded = ctx.distribution().is_some_and(|d| {
@@ -44,7 +46,7 @@ pub fn filter(resp: &mut ResponseHeader, ctx: &mut RequestContext, method: &str)
                 .is_some_and(|p| p.cookies != Selection::None)
     });
     if !cookies_forwarded {
-        resp.remove_header("set-cookie");
+        resp.remove_header(&http::header::SET_COOKIE);
     }
     filter_vary(resp, ctx);
     Ok(())

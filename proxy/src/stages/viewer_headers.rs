@@ -121,7 +121,7 @@ pub fn add_request_headers(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let device = Device::of(user_agent);
-    let location = ctx.viewer_location.as_ref();
+    let location = ctx.viewer_location.as_deref();
     let version = match req.version {
         http::Version::HTTP_2 => "2.0",
         http::Version::HTTP_10 => "1.0",
