@@ -527,6 +527,15 @@ impl ProxyHttp for Edge {
         resp: &mut ResponseHeader,
         _ctx: &mut RequestContext,
     ) -> RangeType {
+        // Without a `Range` header pingora's filter only adds `Accept-Ranges` and never answers
+        // `Invalid`, so the header needs no copy to roll back to (a copy per hit otherwise).
+        if !session
+            .req_header()
+            .headers
+            .contains_key(http::header::RANGE)
+        {
+            return range_header_filter(session.req_header(), resp, Some(MAX_RANGES));
+        }
         let mut ranged = resp.clone();
         let decision = range_header_filter(session.req_header(), &mut ranged, Some(MAX_RANGES));
         let unsatisfiable = || {
