@@ -5,6 +5,8 @@
 //! distributions (hardening.md §2) — then the scheme (only for `match-viewer` origins, which
 //! CloudFront caches separately per protocol), the path, and the selected viewer values.
 
+use std::fmt::Write;
+
 /// The parts of a key storage needs back (for invalidations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyParts<'a> {
@@ -28,8 +30,7 @@ impl<'a> KeyParts<'a> {
 pub fn encode(distribution: &str, scheme: &str, path: &str, values: &str) -> String {
     let mut out = String::with_capacity(distribution.len() + path.len() + values.len() + 16);
     for part in [distribution, scheme, path, values] {
-        out.push_str(&part.len().to_string());
-        out.push(':');
+        let _ = write!(out, "{}:", part.len());
         out.push_str(part);
     }
     out

@@ -7,9 +7,15 @@
 //! (spec/distribution.md §11).
 //!
 //! Objects are found by the cache key's 16-byte hash (its hex string cost a `format!` per lookup).
-//! The response header stays in pingora's serialized (zstd-compressed) form although decompressing
-//! and parsing it is ~18 % of a hit's instructions: kept parsed, it added ~4.8 KB per object, where
-//! an object's whole overhead beyond its body is ~0.6 KB serialized (benches/README.md, "Tuning").
+//! An object costs one `Arc<Entry>` and one byte blob beyond its body (benches/README.md, "Tuning",
+//! has the measured breakdown): the blob holds pingora's serialized internal meta, the response
+//! header, the distribution and path (for invalidations) and the eviction manager's key, packed
+//! with exact capacity.
+//!
+//! The header is kept in pingora's serialized form — a zstd frame, which `CacheMeta::deserialize`
+//! requires — but written as **raw (stored) zstd blocks** (RFC 8878 §3.1.1.2): decompressing those
+//! is a copy, where pingora's own compressed frame made every hit rebuild Huffman tables (~11 % of
+//! a hit's instructions). Keeping the header parsed instead was measured at ~4.8 KB per object.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -17,26 +23,137 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use parking_lot::RwLock;
 use pingora::cache::eviction::CacheEntryKey;
 use pingora::cache::key::{CacheHashKey, CompactCacheKey, HashBinary};
 use pingora::cache::storage::{HandleHit, HandleMiss, MissFinishType, PurgeOutcome, PurgeTarget};
 use pingora::cache::trace::SpanHandle;
 use pingora::cache::{CacheKey, CacheMeta, HitHandler, MissHandler, PurgeType, Storage};
+use pingora::http::ResponseHeader;
 use pingora::{Error, ErrorType, Result};
 
 use super::key::KeyParts;
 
 /// One stored object.
 struct Entry {
-    meta: (Vec<u8>, Vec<u8>),
     body: Bytes,
-    /// Which distribution and path the object is for, for invalidations.
-    distribution: String,
-    path: String,
-    /// The key pingora's eviction manager tracks it by.
-    compact: CompactCacheKey,
+    /// Internal meta, header frame, distribution, path, then the eviction key's primary hash and
+    /// variance hash (if any), back to back; `ends` marks where the first four end.
+    blob: Box<[u8]>,
+    ends: [u32; 4],
+}
+
+impl Entry {
+    fn new(
+        body: Bytes,
+        meta: &CacheMeta,
+        distribution: &str,
+        path: &str,
+        key: &CompactCacheKey,
+    ) -> Result<Self> {
+        // pingora serializes the internal meta only together with a compressed header, which is
+        // thrown away here (a cost on stores only).
+        let (internal, _) = meta.serialize()?;
+        let mut blob = internal;
+        let mut ends = [0u32; 4];
+        ends[0] = offset(&blob)?;
+        write_raw_frame(meta.response_header(), &mut blob);
+        ends[1] = offset(&blob)?;
+        blob.extend_from_slice(distribution.as_bytes());
+        ends[2] = offset(&blob)?;
+        blob.extend_from_slice(path.as_bytes());
+        ends[3] = offset(&blob)?;
+        blob.extend_from_slice(&key.primary);
+        if let Some(variance) = &key.variance {
+            blob.extend_from_slice(&variance[..]);
+        }
+        // Copied into an exact allocation: shrinking in place would keep the slack (mimalloc's
+        // realloc keeps a block that is at least half used).
+        Ok(Self {
+            body,
+            blob: blob.as_slice().into(),
+            ends,
+        })
+    }
+
+    fn part(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(self.blob.len(), |e| *e as usize);
+        &self.blob[start..end]
+    }
+
+    fn meta(&self) -> Result<CacheMeta> {
+        CacheMeta::deserialize(self.part(0), self.part(1))
+    }
+
+    fn distribution(&self) -> &str {
+        // Both written from a `&str` in `new`.
+        std::str::from_utf8(self.part(2)).unwrap_or_default()
+    }
+
+    fn path(&self) -> &str {
+        std::str::from_utf8(self.part(3)).unwrap_or_default()
+    }
+
+    /// The key pingora's eviction manager tracks the object by.
+    fn eviction_key(&self) -> CompactCacheKey {
+        let hashes = self.part(4);
+        let hash = |at: usize| -> HashBinary { hashes[at..at + 16].try_into().unwrap_or_default() };
+        CompactCacheKey {
+            primary: hash(0),
+            variance: (hashes.len() == 32).then(|| Box::new(hash(16))),
+            user_tag: Box::default(),
+        }
+    }
+}
+
+fn offset(blob: &[u8]) -> Result<u32> {
+    u32::try_from(blob.len())
+        .map_err(|_| Error::explain(ErrorType::InternalError, "cache meta over 4 GiB"))
+}
+
+/// zstd's frame magic number (RFC 8878 §3.1.1).
+const ZSTD_MAGIC: [u8; 4] = 0xFD2F_B528u32.to_le_bytes();
+/// Frame header descriptor: a 4-byte content size, single segment, no checksum, no dictionary.
+const ZSTD_DESCRIPTOR: u8 = 0b1010_0000;
+/// The largest block a frame may hold (RFC 8878 §3.1.1.2.4).
+const ZSTD_MAX_BLOCK: usize = 128 * 1024;
+
+/// The header in HTTP/1.1 wire form, as pingora-header-serde writes it before compressing.
+fn write_wire(header: &ResponseHeader, buf: &mut Vec<u8>) {
+    buf.put_slice(match header.version {
+        http::Version::HTTP_10 => b"HTTP/1.0 ",
+        _ => b"HTTP/1.1 ",
+    });
+    buf.put_slice(header.status.as_str().as_bytes());
+    buf.put_u8(b' ');
+    if let Some(reason) = header.status.canonical_reason() {
+        buf.put_slice(reason.as_bytes());
+    }
+    buf.put_slice(b"\r\n");
+    header.header_to_h1_wire(buf);
+    buf.put_slice(b"\r\n");
+}
+
+/// Appends the header as a zstd frame of raw blocks: valid zstd that decompresses as a copy.
+fn write_raw_frame(header: &ResponseHeader, out: &mut Vec<u8>) {
+    let mut wire = Vec::new();
+    write_wire(header, &mut wire);
+    out.extend_from_slice(&ZSTD_MAGIC);
+    out.push(ZSTD_DESCRIPTOR);
+    out.extend_from_slice(&(wire.len() as u32).to_le_bytes());
+    let mut blocks = wire.chunks(ZSTD_MAX_BLOCK).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0]);
+    }
+    while let Some(block) = blocks.next() {
+        let last = u32::from(blocks.peek().is_none());
+        // Block header: last-block bit, block type 0 (raw), 21-bit size.
+        let block_header = last | ((block.len() as u32) << 3);
+        out.extend_from_slice(&block_header.to_le_bytes()[..3]);
+        out.extend_from_slice(block);
+    }
 }
 
 /// The in-memory object store.
@@ -67,7 +184,7 @@ impl MemoryStorage {
         let mut entries = self.entries.write();
         let doomed: Vec<HashBinary> = entries
             .iter()
-            .filter(|(_, e)| e.distribution == distribution && matches(&e.path))
+            .filter(|(_, e)| e.distribution() == distribution && matches(e.path()))
             .map(|(k, _)| *k)
             .collect();
         doomed
@@ -75,7 +192,7 @@ impl MemoryStorage {
             .filter_map(|k| entries.remove(&k))
             .map(|e| {
                 self.bytes.fetch_sub(e.body.len() as u64, Ordering::Relaxed);
-                e.compact.clone()
+                e.eviction_key()
             })
             .collect()
     }
@@ -101,7 +218,7 @@ impl Storage for MemoryStorage {
         let Some(entry) = self.entries.read().get(&key.combined_bin()).cloned() else {
             return Ok(None);
         };
-        let meta = CacheMeta::deserialize(&entry.meta.0, &entry.meta.1)?;
+        let meta = entry.meta()?;
         let hit = Hit {
             range: 0..entry.body.len(),
             body: entry.body.clone(),
@@ -125,14 +242,18 @@ impl Storage for MemoryStorage {
                     "cache key not built by localfront",
                 )
             })?;
+        let entry = Entry::new(
+            Bytes::new(),
+            meta,
+            parts.distribution,
+            parts.path,
+            &key.to_compact(),
+        )?;
         Ok(Box::new(Miss {
             storage: self,
             hash: key.combined_bin(),
-            compact: key.to_compact(),
-            meta: meta.serialize()?,
+            entry,
             body: BytesMut::new(),
-            distribution: parts.distribution.to_owned(),
-            path: parts.path.to_owned(),
         }))
     }
 
@@ -164,13 +285,13 @@ impl Storage for MemoryStorage {
         let Some(old) = entries.get(&hash) else {
             return Ok(false);
         };
-        let updated = Entry {
-            meta: meta.serialize()?,
-            body: old.body.clone(),
-            distribution: old.distribution.clone(),
-            path: old.path.clone(),
-            compact: old.compact.clone(),
-        };
+        let updated = Entry::new(
+            old.body.clone(),
+            meta,
+            old.distribution(),
+            old.path(),
+            &old.eviction_key(),
+        )?;
         entries.insert(hash, Arc::new(updated));
         Ok(true)
     }
@@ -241,11 +362,9 @@ impl HandleHit for Hit {
 struct Miss {
     storage: &'static MemoryStorage,
     hash: HashBinary,
-    compact: CompactCacheKey,
-    meta: (Vec<u8>, Vec<u8>),
+    /// The object's entry, its body still empty.
+    entry: Entry,
     body: BytesMut,
-    distribution: String,
-    path: String,
 }
 
 #[async_trait]
@@ -259,11 +378,8 @@ impl HandleMiss for Miss {
         let miss = *self;
         let size = miss.body.len();
         let entry = Entry {
-            meta: miss.meta,
             body: miss.body.freeze(),
-            distribution: miss.distribution,
-            path: miss.path,
-            compact: miss.compact,
+            ..miss.entry
         };
         let previous = miss
             .storage
@@ -274,5 +390,70 @@ impl HandleMiss for Miss {
         miss.storage.bytes.fetch_add(size as u64, Ordering::Relaxed);
         miss.storage.bytes.fetch_sub(replaced, Ordering::Relaxed);
         Ok(MissFinishType::Created(size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn an_entry_gives_back_its_meta_parts_and_eviction_key() {
+        let mut header = ResponseHeader::build(404, None).unwrap();
+        header.append_header("Cache-Control", "max-age=60").unwrap();
+        header.append_header("X-Many", "a").unwrap();
+        header.append_header("x-many", "b").unwrap();
+        header.append_header("ETag", "\"v1\"").unwrap();
+        let now = SystemTime::now();
+        let mut meta = CacheMeta::new(now + Duration::from_secs(60), now, 5, 7, header);
+        meta.set_variance_key([9; 16]);
+        let key = CompactCacheKey {
+            primary: [1; 16],
+            variance: Some(Box::new([2; 16])),
+            user_tag: Box::default(),
+        };
+        let entry = Entry::new(Bytes::from_static(b"body"), &meta, "E1", "/a/b", &key).unwrap();
+        assert_eq!((entry.distribution(), entry.path()), ("E1", "/a/b"));
+        assert_eq!(entry.eviction_key(), key);
+        let back = entry.meta().unwrap();
+        assert_eq!(back.response_header().status, 404);
+        assert_eq!(back.headers(), meta.headers());
+        let wire = |h: &ResponseHeader| {
+            let mut buf = Vec::new();
+            write_wire(h, &mut buf);
+            buf
+        };
+        // Names keep their case.
+        assert_eq!(wire(back.response_header()), wire(meta.response_header()));
+        assert_eq!(back.fresh_until(), meta.fresh_until());
+        assert_eq!(back.created(), meta.created());
+        assert_eq!(back.stale_if_error_sec(), 7);
+        assert_eq!(back.variance(), Some([9; 16]));
+
+        let plain = CompactCacheKey {
+            variance: None,
+            ..key
+        };
+        let entry = Entry::new(Bytes::new(), &meta, "E1", "/", &plain).unwrap();
+        assert_eq!(entry.eviction_key(), plain);
+    }
+
+    #[test]
+    fn a_header_past_one_zstd_block_still_round_trips() {
+        let mut header = ResponseHeader::build(200, None).unwrap();
+        header
+            .append_header("x-big", "v".repeat(ZSTD_MAX_BLOCK + 10))
+            .unwrap();
+        let now = SystemTime::now();
+        let meta = CacheMeta::new(now, now, 0, 0, header);
+        let key = CompactCacheKey {
+            primary: [1; 16],
+            variance: None,
+            user_tag: Box::default(),
+        };
+        let entry = Entry::new(Bytes::new(), &meta, "E1", "/", &key).unwrap();
+        assert_eq!(entry.meta().unwrap().headers(), meta.headers());
     }
 }

@@ -2,10 +2,11 @@
 //! (spec/distribution.md §1 steps 6 and 10, §5–7). pingora-cache performs the lookups, stores,
 //! revalidations and coalescing; these are CloudFront's rules it is given.
 
+use std::fmt::Write;
 use std::time::{Duration, SystemTime};
 
 use localfront_config::{
-    CacheBehavior, CachePolicy, CustomErrorResponse, OriginKind, OriginProtocolPolicy,
+    CacheBehavior, CachePolicy, CustomErrorResponse, OriginKind, OriginProtocolPolicy, Selection,
 };
 use pingora::cache::cache_control::CacheControl;
 use pingora::cache::CachePhase;
@@ -41,30 +42,34 @@ pub fn primary_key(req: &RequestHeader, ctx: &RequestContext) -> Option<String> 
     if req.method == http::Method::OPTIONS {
         values.push_str("m:OPTIONS\n");
     }
-    if let localfront_config::Selection::Whitelist(names) = &policy.headers {
+    if let Selection::Whitelist(names) = &policy.headers {
         for name in names {
             for v in req.headers.get_all(name.as_str()) {
-                values.push_str(&format!(
-                    "h:{name}={}\n",
-                    String::from_utf8_lossy(v.as_bytes())
-                ));
+                let _ = writeln!(values, "h:{name}={}", String::from_utf8_lossy(v.as_bytes()));
             }
         }
     }
     if let Some(ae) = accept_encoding_key(req, policy) {
-        values.push_str(&format!("ae:{ae}\n"));
+        values.push_str("ae:");
+        values.push_str(ae);
+        values.push('\n');
     }
-    let all = cookies(
-        req.headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    );
-    if let Some(c) = select_cookies(&all, |n| policy.cookies.selects(n)) {
-        values.push_str(&format!("c:{c}\n"));
+    // Cookies and the query are parsed only when the policy keys some (CachingOptimized keys none).
+    if policy.cookies != Selection::None {
+        let all = cookies(
+            req.headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
+        if let Some(c) = select_cookies(&all, |n| policy.cookies.selects(n)) {
+            let _ = writeln!(values, "c:{c}");
+        }
     }
-    if let Some(q) = select_query(req.uri.query(), |n| policy.query_strings.selects(n)) {
-        values.push_str(&format!("q:{q}\n"));
+    if policy.query_strings != Selection::None {
+        if let Some(q) = select_query(req.uri.query(), |n| policy.query_strings.selects(n)) {
+            let _ = writeln!(values, "q:{q}");
+        }
     }
     // CloudFront caches separately per protocol only when the origin follows the viewer's.
     let scheme = match &ctx.current_origin()?.kind {
