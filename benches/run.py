@@ -161,13 +161,9 @@ http {{
 """
 
 
-# P3: the URL rewrite CloudFront's documentation starts with, on a path that is then a cache hit.
-REWRITE_JS = """function handler(event) {
-  var request = event.request;
-  request.uri = request.uri.replace(/^\\/fn\\//, '/cached/');
-  return request;
-}
-"""
+# P3: the URL rewrite CloudFront's documentation starts with, on a path that is then a cache hit
+# (shared with benches/scripts/instructions.sh).
+REWRITE_JS_PATH = os.path.join(ROOT, "benches/functions/p3-rewrite.js")
 
 
 def build_stamp_component():
@@ -379,10 +375,8 @@ def main():
         procs.append(nginx)
         pingora = start([args.pingora, str(pport), str(oport)], 0, f"{d}/pingora.log")
         procs.append(pingora)
-        with open(f"{d}/rewrite.js", "w") as f:
-            f.write(REWRITE_JS)
         with open(f"{d}/localfront.toml", "w") as f:
-            f.write(localfront_conf(lport, aport, oport, f"{d}/bucket", f"{d}/rewrite.js",
+            f.write(localfront_conf(lport, aport, oport, f"{d}/bucket", REWRITE_JS_PATH,
                                     build_stamp_component(), lambda_component()))
         # Per-invocation REPORT lines (target `lambda`, info) are left out: P6 measures the
         # integration, not the log writer.

@@ -3,11 +3,20 @@
 //! repeated names (§3), `response` on viewer-response only, and the non-enumerable
 //! `request.rawQueryString()` of 2.0 (§4).
 
+use boa_engine::builtins::object::OrdinaryObject;
 use boa_engine::object::builtins::{JsArray, JsFunction};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::{Attribute, PropertyDescriptor};
 use boa_engine::{js_string, Context, JsObject, JsResult, JsString, JsValue};
 use localfront_events::cff::{self, SetCookieMap, ValueMap};
+
+/// An ordinary object with a shared shape: every event has the same few shapes, so after the
+/// first run each property added follows a cached shape transition instead of inserting into the
+/// per-object hash table `ObjectInitializer::new`'s unique shape builds (issue 5 item 7: the event
+/// build was half of a URL-rewrite run's instructions, benches/README.md "Tuning").
+fn object(context: &mut Context) -> ObjectInitializer<'_> {
+    ObjectInitializer::with_native_data(OrdinaryObject, context)
+}
 
 fn s(v: &str) -> JsValue {
     JsString::from(v).into()
@@ -21,21 +30,21 @@ fn value_map(map: &ValueMap, context: &mut Context) -> JsObject {
                 .values
                 .iter()
                 .map(|v| {
-                    let mut one = ObjectInitializer::new(context);
+                    let mut one = object(context);
                     one.property(js_string!("value"), s(v), Attribute::all());
                     one.build().into()
                 })
                 .collect();
             JsArray::from_iter(items, context)
         });
-        let mut entry = ObjectInitializer::new(context);
+        let mut entry = object(context);
         entry.property(js_string!("value"), s(&e.values[0]), Attribute::all());
         if let Some(array) = multi {
             entry.property(js_string!("multiValue"), array, Attribute::all());
         }
         entries.push((JsString::from(e.name.as_str()), entry.build()));
     }
-    let mut obj = ObjectInitializer::new(context);
+    let mut obj = object(context);
     for (name, entry) in entries {
         obj.property(name, entry, Attribute::all());
     }
@@ -43,7 +52,7 @@ fn value_map(map: &ValueMap, context: &mut Context) -> JsObject {
 }
 
 fn set_cookie(value: &str, attributes: &str, context: &mut Context) -> JsObject {
-    let mut one = ObjectInitializer::new(context);
+    let mut one = object(context);
     one.property(js_string!("value"), s(value), Attribute::all())
         .property(js_string!("attributes"), s(attributes), Attribute::all());
     one.build()
@@ -66,7 +75,7 @@ fn set_cookie_map(map: &SetCookieMap, context: &mut Context) -> JsObject {
         }
         entries.push((JsString::from(e.name.as_str()), first));
     }
-    let mut obj = ObjectInitializer::new(context);
+    let mut obj = object(context);
     for (name, entry) in entries {
         obj.property(name, entry, Attribute::all());
     }
@@ -80,7 +89,7 @@ pub(crate) fn build(
     context: &mut Context,
 ) -> JsResult<JsObject> {
     let c = &event.context;
-    let mut ctx = ObjectInitializer::new(context);
+    let mut ctx = object(context);
     if let Some(v) = &c.distribution_domain_name {
         ctx.property(js_string!("distributionDomainName"), s(v), Attribute::all());
     }
@@ -100,7 +109,7 @@ pub(crate) fn build(
     }
     let ctx = ctx.build();
 
-    let mut viewer = ObjectInitializer::new(context);
+    let mut viewer = object(context);
     viewer.property(js_string!("ip"), s(&event.viewer.ip), Attribute::all());
     let viewer = viewer.build();
 
@@ -108,7 +117,7 @@ pub(crate) fn build(
     let querystring = value_map(&r.querystring, context);
     let headers = value_map(&r.headers, context);
     let cookies = value_map(&r.cookies, context);
-    let mut request = ObjectInitializer::new(context);
+    let mut request = object(context);
     request
         .property(js_string!("method"), s(&r.method), Attribute::all())
         .property(js_string!("uri"), s(&r.uri), Attribute::all())
@@ -132,7 +141,7 @@ pub(crate) fn build(
         Some(resp) => {
             let headers = value_map(&resp.headers, context);
             let cookies = set_cookie_map(&resp.cookies, context);
-            let mut o = ObjectInitializer::new(context);
+            let mut o = object(context);
             o.property(
                 js_string!("statusCode"),
                 i32::from(resp.status_code),
@@ -150,7 +159,7 @@ pub(crate) fn build(
         None => None,
     };
 
-    let mut root = ObjectInitializer::new(context);
+    let mut root = object(context);
     root.property(js_string!("version"), s(&event.version), Attribute::all())
         .property(js_string!("context"), ctx, Attribute::all())
         .property(js_string!("viewer"), viewer, Attribute::all())

@@ -3,7 +3,8 @@
 //! a modified `multiValue` wins over `value`, judged against the input event (the snapshot).
 
 use boa_engine::property::PropertyKey;
-use boa_engine::{Context, JsError, JsObject, JsValue};
+use boa_engine::string::JsStrVariant;
+use boa_engine::{js_string, Context, JsError, JsObject, JsString, JsValue};
 use localfront_events::cff::{
     self, Body, BodyEncoding, EventType, Output, QueryString, RequestOutput, ResponseOutput,
     SetCookie, SetCookieMap, ValueMap,
@@ -29,25 +30,55 @@ fn invalid<T>(message: impl Into<String>) -> Result<T> {
     Err(ReadError::Invalid(message.into()))
 }
 
-fn get(obj: &JsObject, name: &str, context: &mut Context) -> Result<JsValue> {
-    Ok(obj.get(PropertyKey::from(boa_engine::JsString::from(name)), context)?)
+// Reading back is a third of a URL-rewrite run (issue 5 item 7): property names are static
+// `js_string!`s (no string built per read), a key read from an object is looked up again by the
+// same `PropertyKey`, ASCII strings are copied without escaping char by char, and error
+// descriptions are only formatted when there is an error.
+
+fn get(obj: &JsObject, key: impl Into<PropertyKey>, context: &mut Context) -> Result<JsValue> {
+    Ok(obj.get(key, context)?)
+}
+
+/// `s` as a Rust string, unpaired surrogates escaped (`to_std_string_escaped`), ASCII copied as is.
+fn std_string(s: &JsString) -> String {
+    if let JsStrVariant::Latin1(bytes) = s.as_str().variant() {
+        if bytes.is_ascii() {
+            // ASCII bytes are UTF-8.
+            return String::from_utf8_lossy(bytes).into_owned();
+        }
+    }
+    s.to_std_string_escaped()
 }
 
 /// A primitive read as a string (numbers and booleans are converted); objects are invalid.
-fn string_of(value: &JsValue, what: &str, context: &mut Context) -> Result<String> {
+fn string_of(
+    value: &JsValue,
+    what: impl FnOnce() -> String,
+    context: &mut Context,
+) -> Result<String> {
     if value.is_object() || value.is_undefined() || value.is_null() || value.is_symbol() {
-        return invalid(format!("{what} must be a string"));
+        return invalid(format!("{} must be a string", what()));
     }
-    Ok(value.to_string(context)?.to_std_string_escaped())
+    if let Some(s) = value.as_string() {
+        return Ok(std_string(&s));
+    }
+    Ok(std_string(&value.to_string(context)?))
 }
 
-/// Own string keys in property order (maps built by functions have only enumerable ones).
-fn keys(obj: &JsObject, context: &mut Context) -> Result<Vec<String>> {
+/// Own string keys in property order (maps built by functions have only enumerable ones), with
+/// their names.
+fn keys(obj: &JsObject, context: &mut Context) -> Result<Vec<(PropertyKey, String)>> {
     Ok(obj
         .own_property_keys(context)?
         .into_iter()
-        .filter(|k| !matches!(k, PropertyKey::Symbol(_)))
-        .map(|k| k.to_string())
+        .filter_map(|k| {
+            let name = match &k {
+                PropertyKey::Symbol(_) => return None,
+                PropertyKey::String(s) => std_string(s),
+                PropertyKey::Index(i) => i.get().to_string(),
+            };
+            Some((k, name))
+        })
         .collect())
 }
 
@@ -65,41 +96,45 @@ fn value_map(
         return invalid(format!("{what} must be an object"));
     };
     let mut map = ValueMap::new();
-    for name in keys(&obj, context)? {
-        let entry = get(&obj, &name, context)?;
+    for (key, name) in keys(&obj, context)? {
+        let entry = get(&obj, key, context)?;
         let Some(entry) = entry.as_object() else {
             return invalid(format!(
                 "{what}.{name} must be an object like {{ value: \"…\" }}"
             ));
         };
-        let multi = get(&entry, "multiValue", context)?;
+        let multi = get(&entry, js_string!("multiValue"), context)?;
         let multi = if multi.is_undefined() {
             None
         } else {
             let Some(array) = multi.as_object() else {
                 return invalid(format!("{what}.{name}.multiValue must be an array"));
             };
-            let len = get(&array, "length", context)?.to_length(context)?;
+            let len = get(&array, js_string!("length"), context)?.to_length(context)?;
             let mut values = Vec::new();
             for i in 0..len {
                 let item = array.get(i, context)?;
                 let Some(item) = item.as_object() else {
                     return invalid(format!("{what}.{name}.multiValue[{i}] must be {{ value }}"));
                 };
-                let v = get(&item, "value", context)?;
+                let v = get(&item, js_string!("value"), context)?;
                 values.push(string_of(
                     &v,
-                    &format!("{what}.{name}.multiValue[{i}].value"),
+                    || format!("{what}.{name}.multiValue[{i}].value"),
                     context,
                 )?);
             }
             Some(values)
         };
-        let value = get(&entry, "value", context)?;
+        let value = get(&entry, js_string!("value"), context)?;
         let value = if value.is_undefined() {
             None
         } else {
-            Some(string_of(&value, &format!("{what}.{name}.value"), context)?)
+            Some(string_of(
+                &value,
+                || format!("{what}.{name}.value"),
+                context,
+            )?)
         };
         let before = original.get(&name).map(|e| &e.values);
         let values = match (multi, value, before) {
@@ -127,14 +162,14 @@ fn value_map(
 }
 
 fn set_cookie(obj: &JsObject, what: &str, context: &mut Context) -> Result<SetCookie> {
-    let value = get(obj, "value", context)?;
-    let attributes = get(obj, "attributes", context)?;
+    let value = get(obj, js_string!("value"), context)?;
+    let attributes = get(obj, js_string!("attributes"), context)?;
     Ok(SetCookie {
-        value: string_of(&value, &format!("{what}.value"), context)?,
+        value: string_of(&value, || format!("{what}.value"), context)?,
         attributes: if attributes.is_undefined() || attributes.is_null() {
             String::new()
         } else {
-            string_of(&attributes, &format!("{what}.attributes"), context)?
+            string_of(&attributes, || format!("{what}.attributes"), context)?
         },
     })
 }
@@ -151,20 +186,20 @@ fn set_cookie_map(
         return invalid("response.cookies must be an object");
     };
     let mut map = SetCookieMap::new();
-    for name in keys(&obj, context)? {
+    for (key, name) in keys(&obj, context)? {
         let what = format!("response.cookies.{name}");
-        let entry = get(&obj, &name, context)?;
+        let entry = get(&obj, key, context)?;
         let Some(entry) = entry.as_object() else {
             return invalid(format!(
                 "{what} must be an object like {{ value, attributes }}"
             ));
         };
         let first = set_cookie(&entry, &what, context)?;
-        let multi = get(&entry, "multiValue", context)?;
+        let multi = get(&entry, js_string!("multiValue"), context)?;
         let before = original.get(&name).map(|e| &e.values);
         let values = match multi.as_object() {
             Some(array) => {
-                let len = get(&array, "length", context)?.to_length(context)?;
+                let len = get(&array, js_string!("length"), context)?.to_length(context)?;
                 let mut values = Vec::new();
                 for i in 0..len {
                     let item = array.get(i, context)?;
@@ -216,13 +251,13 @@ fn body(value: &JsValue, context: &mut Context) -> Result<Option<Body>> {
     let Some(obj) = value.as_object() else {
         return invalid("response.body must be a string or { data, encoding }");
     };
-    let data = get(&obj, "data", context)?;
-    let data = string_of(&data, "response.body.data", context)?;
-    let encoding = get(&obj, "encoding", context)?;
+    let data = get(&obj, js_string!("data"), context)?;
+    let data = string_of(&data, || "response.body.data".into(), context)?;
+    let encoding = get(&obj, js_string!("encoding"), context)?;
     let encoding = if encoding.is_undefined() {
         BodyEncoding::Text
     } else {
-        match string_of(&encoding, "response.body.encoding", context)?.as_str() {
+        match string_of(&encoding, || "response.body.encoding".into(), context)?.as_str() {
             "text" => BodyEncoding::Text,
             "base64" => BodyEncoding::Base64,
             other => {
@@ -236,7 +271,7 @@ fn body(value: &JsValue, context: &mut Context) -> Result<Option<Body>> {
 }
 
 fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<ResponseOutput> {
-    let status = get(obj, "statusCode", context)?;
+    let status = get(obj, js_string!("statusCode"), context)?;
     let code = status.as_number().unwrap_or(f64::NAN);
     if code.fract() != 0.0 || !(100.0..=599.0).contains(&code) {
         return invalid(format!(
@@ -244,13 +279,13 @@ fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result
             status.display()
         ));
     }
-    let description = get(obj, "statusDescription", context)?;
+    let description = get(obj, js_string!("statusDescription"), context)?;
     let status_description = if description.is_undefined() || description.is_null() {
         None
     } else {
         Some(string_of(
             &description,
-            "response.statusDescription",
+            || "response.statusDescription".into(),
             context,
         )?)
     };
@@ -258,9 +293,9 @@ fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result
         Some(r) => (r.headers.clone(), r.cookies.clone()),
         None => (ValueMap::new(), SetCookieMap::new()),
     };
-    let headers = get(obj, "headers", context)?;
-    let cookies = get(obj, "cookies", context)?;
-    let body_value = get(obj, "body", context)?;
+    let headers = get(obj, js_string!("headers"), context)?;
+    let cookies = get(obj, js_string!("cookies"), context)?;
+    let body_value = get(obj, js_string!("body"), context)?;
     Ok(ResponseOutput {
         status_code: code as u16,
         status_description,
@@ -272,9 +307,9 @@ fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result
 
 fn request(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<RequestOutput> {
     let r = &event.request;
-    let uri = get(obj, "uri", context)?;
-    let uri = string_of(&uri, "request.uri", context)?;
-    let qs = get(obj, "querystring", context)?;
+    let uri = get(obj, js_string!("uri"), context)?;
+    let uri = string_of(&uri, || "request.uri".into(), context)?;
+    let qs = get(obj, js_string!("querystring"), context)?;
     let (querystring, querystring_changed) = if qs.is_string() {
         let raw = qs.to_string(context)?.to_std_string_escaped();
         // One leading `?` is stripped (§4, unconfirmed).
@@ -287,8 +322,8 @@ fn request(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<
         let changed = map != r.querystring;
         (QueryString::Map(map), changed)
     };
-    let headers = get(obj, "headers", context)?;
-    let cookies = get(obj, "cookies", context)?;
+    let headers = get(obj, js_string!("headers"), context)?;
+    let cookies = get(obj, js_string!("cookies"), context)?;
     Ok(RequestOutput {
         // The only read-only request field (§1).
         method: r.method.clone(),
@@ -313,15 +348,15 @@ pub(crate) fn read(value: &JsValue, event: &cff::Event, context: &mut Context) -
             }
         ));
     };
-    let has = |name: &str, context: &mut Context| -> Result<bool> {
-        Ok(obj.has_property(boa_engine::JsString::from(name), context)?)
+    let has = |name: JsString, context: &mut Context| -> Result<bool> {
+        Ok(obj.has_property(name, context)?)
     };
-    if has("request", context)? && has("context", context)? {
+    if has(js_string!("request"), context)? && has(js_string!("context"), context)? {
         return invalid(
             "the function returned the whole event: return event.request or a response object",
         );
     }
-    let is_response = !get(&obj, "statusCode", context)?.is_undefined();
+    let is_response = !get(&obj, js_string!("statusCode"), context)?.is_undefined();
     match (event.event_type(), is_response) {
         (_, true) => Ok(Output::Response(response(&obj, event, context)?)),
         (EventType::ViewerRequest, false) => Ok(Output::Request(request(&obj, event, context)?)),
