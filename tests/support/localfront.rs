@@ -343,12 +343,25 @@ fn wait_ready(lf: &mut Localfront, toml: &str) {
     }
 }
 
-/// A loopback address nothing listens on yet.
+/// A loopback address nothing listens on yet, never handed out before in this test process.
+///
+/// The port is bound and released, so the kernel may give it to a later `bind(0)` again; tests of
+/// one binary run in parallel, and pingora listens with `SO_REUSEPORT`, so two localfronts given
+/// the same port would both bind it and the kernel would split the viewers' connections between
+/// them (a test then reads another test's answers). Remembering the ports handed out rules that
+/// out; test binaries run one after another.
 pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        if GIVEN.lock().unwrap().insert(addr.port()) {
+            return addr;
+        }
+    }
 }
 
 /// The value of `metric` summed over the samples whose labels include `labels`: a counter or gauge

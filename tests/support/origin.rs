@@ -196,8 +196,9 @@ impl TestOrigin {
     }
 }
 
-/// A port nothing listens on (bound, then released).
+/// A port nothing listens on (bound, then released; never one [`free_addr`] hands out again).
+///
+/// [`free_addr`]: super::localfront::free_addr
 pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    super::localfront::free_addr().port()
 }
