@@ -123,6 +123,15 @@ def added_latency(with_url, without_url, rounds, seconds):
             for i in (0, 1)]
 
 
+def stop(procs):
+    """Kills each process started by `start` with its whole session (nginx's workers too)."""
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def start(cmd, core, log, **kw):
     out = open(log, "w")
     return subprocess.Popen(pin(core) + cmd, stdout=out, stderr=subprocess.STDOUT,
@@ -482,11 +491,7 @@ def main():
                     print(f"--- {log} (last lines)\n" + "".join(f.readlines()[-15:]), file=sys.stderr)
         raise
     finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop(procs)
         shutil.rmtree(d, ignore_errors=True)
 
 

@@ -11,13 +11,12 @@ the full run's load rows do), then fills the cache exactly as `run.py`'s P7 row 
 import argparse
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from run import ROOT, cache_memory, free_port, pin, start, wait_port  # noqa: E402
+from run import ROOT, cache_memory, free_port, pin, start, stop, wait_port  # noqa: E402
 import subprocess  # noqa: E402
 
 
@@ -58,11 +57,7 @@ cache_policy = "CachingOptimized"
                        capture_output=True, check=True)
         cache_memory(d, lport, aport, lf.pid, args.objects)
     finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop(procs)
         shutil.rmtree(d, ignore_errors=True)
 
 
