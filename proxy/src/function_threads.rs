@@ -1,10 +1,8 @@
 //! The process's CloudFront Function threads (`lf-function-N`, `[server] function_threads`):
 //! started once by `server::build`, bound at start (a reload that changes the count lists it in
-//! `restart_required`), and never stopped while the process runs. `stages/functions.rs` runs
-//! viewer-request and viewer-response functions through them: inline on the worker while a
-//! function's runs have all been short, on these threads from its first long or budget-stopped
-//! run on, so a function spinning to its budget holds a proxy worker at most once
-//! (spec/hardening.md §5).
+//! `restart_required`), and never stopped while the process runs. `stages/functions.rs` hands
+//! every viewer-request and viewer-response run to them, so a function spinning to its budget
+//! holds one of these threads, never a proxy worker (spec/hardening.md §5).
 
 use std::sync::OnceLock;
 

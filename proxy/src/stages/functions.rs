@@ -4,26 +4,15 @@
 //!
 //! A run is synchronous JavaScript (boa) that may spin until its budget stops it (20 ms of CPU).
 //! On the proxy worker thread that serves the request, a few hostile functions at once held every
-//! worker and other behaviors' requests queued behind them (healthy p50 9 ms → 1.3 s). Such runs
-//! are handed instead to the function threads (`crate::function_threads`, `[server]
+//! worker and other behaviors' requests queued behind them (healthy p50 9 ms → 1.3 s). Runs are
+//! handed instead to the function threads (`crate::function_threads`, `[server]
 //! function_threads`, default one per CPU) and awaited, so the workers stay free: requests that
 //! run no function never wait for one, and function runs share those threads in arrival order.
 //! The threads live as long as the process and own their warm boa contexts as plain locals: no
 //! context is dropped by a thread-local destructor at thread exit, which corrupted the heap when
 //! runs went to tokio's blocking pool (its idle threads exit; glibc `tcache_thread_shutdown():
-//! unaligned tcache chunk detected`).
-//!
-//! The hand-off costs ~6 µs and two wake-ups per run (`cargo bench -p localfront-js --bench
-//! function_threads`), more than a URL rewrite's run, so `FunctionThreads::invoke` runs a
-//! function inline on the worker while it is on probation (localfront-js `probation.rs`: all its
-//! runs so far short) and hands it off for good after its first run stopped by a budget or over
-//! 5 ms of CPU, or once runs over 1 ms are not rare (a second one in its first 100 runs, over 1 %
-//! after them). What is kept of spec/hardening.md §5
-//! ("other requests keep their latency"): a hostile function holds a worker for at most one
-//! budget (20 ms) per worker that happens to run it before the first such run ends; from then on
-//! it runs on the function threads like before. Inline runs keep their contexts in the worker's
-//! thread-local cache, which is dropped before boa's collector (`Functions::invoke`); pingora's
-//! worker threads live as long as the process.
+//! unaligned tcache chunk detected`). The hand-off costs a few µs (`cargo bench -p localfront-js
+//! --bench function_threads`).
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -12,11 +12,9 @@
 //!   budget (20 ms by default), and no run of that function will do so again;
 //! - a run over [`MAX_INLINE_CPU`] of CPU time, whatever its outcome;
 //! - runs over [`SLOW_CPU`] (the nominal compute budget CloudFront measures utilization against)
-//!   that are not rare: more than one in the first [`SLOW_RATIO`] runs, or more than one in
-//!   [`SLOW_RATIO`] after them. One slow run in hundreds is boa's collector sweeping the thread's
-//!   garbage (~1 ms every few hundred runs of a URL rewrite), and a first run may pay one-time
-//!   costs (the regex engine's Unicode tables, cold caches): neither is the function's doing. A
-//!   function whose runs all take 1–5 ms runs inline twice.
+//!   that are not rare: more than one in [`SLOW_RATIO`]. One slow run in hundreds is boa's
+//!   collector sweeping the thread's garbage (~1 ms every few hundred runs of a URL rewrite),
+//!   not the function's doing; a first run that is slow is already one in one.
 //!
 //! So a hostile function costs its callers at most one budget per caller thread running it at
 //! that moment, then never again; well-behaved functions pay no hand-off.
@@ -55,7 +53,7 @@ impl Probation {
         } else {
             self.slow.load(Ordering::Relaxed)
         };
-        if stopped_by_budget || cpu > MAX_INLINE_CPU || slow * SLOW_RATIO > runs.max(SLOW_RATIO) {
+        if stopped_by_budget || cpu > MAX_INLINE_CPU || slow * SLOW_RATIO > runs {
             self.handed_off.store(true, Ordering::Relaxed);
         }
     }
@@ -87,19 +85,14 @@ mod tests {
         p.record(Duration::from_millis(6), false);
         assert!(!p.inline());
 
-        // A slow first run is forgiven (one-time costs), a second slow one is not.
+        // A first run that is slow is one in one.
         let p = Probation::default();
-        p.record(Duration::from_micros(1500), false);
-        assert!(p.inline());
         p.record(Duration::from_micros(1500), false);
         assert!(!p.inline());
 
         let p = Probation::default();
-        for _ in 0..500 {
+        for _ in 0..50 {
             p.record(FAST, false);
-        }
-        for _ in 0..5 {
-            p.record(Duration::from_micros(1500), false);
         }
         p.record(Duration::from_micros(1500), false);
         assert!(!p.inline());
