@@ -349,7 +349,14 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/localfront"))
     ap.add_argument("--origin", default=os.path.join(ROOT, "target/release/bench-origin"))
     ap.add_argument("--s3-origin", default=None, help="default: bench-s3-origin next to --origin")
+    ap.add_argument("--only", default=None, metavar="P1,P3,...",
+                    help="run only these scenarios (by their first word: P1, P2, S3, P3…P7, P9)")
     args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+
+    def wanted(name):
+        return only is None or name.split()[0] in only
+
     args.binary, args.origin = os.path.abspath(args.binary), os.path.abspath(args.origin)
     args.s3_origin = os.path.abspath(args.s3_origin or os.path.join(os.path.dirname(args.origin), "bench-s3-origin"))
     # P2's floor: pingora 0.9 with `upstream_peer` only (src/bin/bench-pingora.rs).
@@ -450,6 +457,8 @@ def main():
         print(f"{'scenario':<24} {'target':<14} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'CPU µs/req':>10}  ratio (goal)")
         for name, ratio_name, goal, targets in scenarios:
+            if not wanted(name):
+                continue
             for _ in range(rounds):
                 for t in targets:
                     t.round(seconds)
@@ -476,8 +485,11 @@ def main():
                       f"{added[1]:.0f} µs (goal p50 ≤ {goal_us} µs, "
                       f"{'meets' if added[0] <= goal_us else 'below'}); CPU added "
                       f"{targets[0].median(3) - targets[1].median(3):.1f} µs/req at load")
-        cache_memory(d, lport, aport, lf.pid, 1_000 if args.smoke else 100_000)
-        if args.smoke:
+        if wanted("P7"):
+            cache_memory(d, lport, aport, lf.pid, 1_000 if args.smoke else 100_000)
+        if not wanted("P9"):
+            pass
+        elif args.smoke:
             print(f"{'P9 CFF ÷ Node vm':<24} skipped in the smoke run (cargo bench builds its own binary)")
         else:
             function_vs_node()

@@ -1,9 +1,8 @@
 //! The cost of handing a run to [`FunctionThreads`] (issue 10 item 3): the URL-rewrite example
 //! called directly on the calling thread, then through the pool from a tokio task (queue, wake a
-//! function thread, run, reply, wake the task) — the difference is the hand-off — and through
-//! `FunctionThreads::invoke`, which runs a function on probation inline. All are printed in µs per
-//! call; the pool is measured with one thread (the caller waits for each run) and with several
-//! callers in flight on two threads.
+//! function thread, run, reply, wake the task) — the difference is the hand-off. Both are printed
+//! in µs per call; the pool is measured with one thread (the caller waits for each run) and with
+//! several callers in flight on two threads.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -33,38 +32,17 @@ fn bench(c: &mut Criterion) {
         .invoke("url-rewrite", &event, &options)
         .expect("runs");
     runtime
-        .block_on(one.hand_off(&functions, "url-rewrite", event.clone(), options.clone()))
+        .block_on(one.invoke(&functions, "url-rewrite", event.clone(), options.clone()))
         .expect("runs");
 
     c.bench_function("cff url-rewrite, direct on the calling thread", |b| {
         b.iter(|| black_box(functions.invoke("url-rewrite", black_box(&event), &options)))
     });
-    c.bench_function(
-        "cff url-rewrite, handed off to FunctionThreads (1 thread)",
-        |b| {
-            b.iter(|| {
-                runtime.block_on(one.hand_off(
-                    &functions,
-                    "url-rewrite",
-                    event.clone(),
-                    options.clone(),
-                ))
-            })
-        },
-    );
-    c.bench_function(
-        "cff url-rewrite, FunctionThreads::invoke (inline on probation)",
-        |b| {
-            b.iter(|| {
-                runtime.block_on(one.invoke(
-                    &functions,
-                    "url-rewrite",
-                    event.clone(),
-                    options.clone(),
-                ))
-            })
-        },
-    );
+    c.bench_function("cff url-rewrite, through FunctionThreads (1 thread)", |b| {
+        b.iter(|| {
+            runtime.block_on(one.invoke(&functions, "url-rewrite", event.clone(), options.clone()))
+        })
+    });
 
     let n = 20_000;
     let started = Instant::now();
@@ -82,7 +60,7 @@ fn bench(c: &mut Criterion) {
     runtime.block_on(async {
         for _ in 0..n {
             black_box(
-                one.hand_off(&functions, "url-rewrite", event.clone(), options.clone())
+                one.invoke(&functions, "url-rewrite", event.clone(), options.clone())
                     .await
                     .ok(),
             );
@@ -104,7 +82,7 @@ fn bench(c: &mut Criterion) {
             tasks.push(tokio::spawn(async move {
                 for _ in 0..n / callers {
                     black_box(
-                        two.hand_off(&functions, "url-rewrite", event.clone(), options.clone())
+                        two.invoke(&functions, "url-rewrite", event.clone(), options.clone())
                             .await
                             .ok(),
                     );
@@ -116,17 +94,6 @@ fn bench(c: &mut Criterion) {
         }
     });
     let loaded = started.elapsed().as_secs_f64() * 1e6 / f64::from(n);
-    let started = Instant::now();
-    runtime.block_on(async {
-        for _ in 0..n {
-            black_box(
-                one.invoke(&functions, "url-rewrite", event.clone(), options.clone())
-                    .await
-                    .ok(),
-            );
-        }
-    });
-    let inline = started.elapsed().as_secs_f64() * 1e6 / f64::from(n);
     println!("direct on the calling thread: {direct:.2} µs per call");
     println!(
         "through FunctionThreads, one at a time: {pooled:.2} µs per call \
@@ -135,9 +102,6 @@ fn bench(c: &mut Criterion) {
     );
     println!(
         "through FunctionThreads, {callers} callers on 2 threads: {loaded:.2} µs per call (throughput)"
-    );
-    println!(
-        "FunctionThreads::invoke of a function on probation (inline, from a tokio task): {inline:.2} µs per call"
     );
 }
 

@@ -2,10 +2,7 @@
 //! 3, issue 5 item 5). A run is synchronous JavaScript that may spin until its budget stops it;
 //! on a server's own worker threads a few hostile runs at once would hold every worker, and the
 //! requests of other behaviors would queue behind them. The server hands runs to these threads
-//! instead and awaits the answer, so its workers stay free — except for functions on probation
-//! (`probation.rs`): while every run of a function has been short, it runs inline, since the
-//! hand-off (~6 µs, two wake-ups) costs more than such a run; its first long or budget-stopped
-//! run moves it here for good.
+//! instead and awaits the answer, so its workers stay free.
 //!
 //! Each thread owns its [`ContextCache`] as a plain local and lives until the pool is dropped
 //! (in the proxy: never), so boa contexts are only ever dropped by a live thread, never by a
@@ -59,31 +56,10 @@ impl FunctionThreads {
         self.threads
     }
 
-    /// Runs function `name` of `functions` on `event`: inline on the caller's thread while the
-    /// function is on probation (every run of it so far was short, `probation.rs`), otherwise on
-    /// one of the pool's threads, waiting for the outcome without blocking the caller's thread.
-    /// A run that panics (a runtime bug, not the function's doing) is an `InternalError`
-    /// execution error; the thread carries on.
-    ///
-    /// Inline runs keep their contexts in the caller thread's [`Functions::invoke`] cache, which
-    /// is dropped before boa's collector if that thread exits; the proxy's worker threads live as
-    /// long as the process.
+    /// Runs function `name` of `functions` on `event` on one of the pool's threads and waits for
+    /// the outcome without blocking the caller's thread. A run that panics (a runtime bug, not
+    /// the function's doing) is an `InternalError` execution error; the thread carries on.
     pub async fn invoke(
-        &self,
-        functions: &Functions,
-        name: &str,
-        event: cff::Event,
-        options: InvokeOptions,
-    ) -> Result<Invocation, FunctionError> {
-        if let Some(outcome) = functions.invoke_on_probation(name, &event, &options) {
-            return outcome;
-        }
-        self.hand_off(functions, name, event, options).await
-    }
-
-    /// Runs function `name` of `functions` on `event` on one of the pool's threads, whatever its
-    /// record, and waits for the outcome without blocking the caller's thread.
-    pub async fn hand_off(
         &self,
         functions: &Functions,
         name: &str,
@@ -126,8 +102,7 @@ fn serve(queue: &Receiver<Job>) {
     }
 }
 
-/// The error of a run that failed inside localfront (a panic, a pool gone).
-pub(crate) fn internal_error(name: &str) -> FunctionError {
+fn internal_error(name: &str) -> FunctionError {
     FunctionError::Execution(ExecutionError {
         function: name.to_owned(),
         name: "InternalError".to_owned(),
@@ -160,7 +135,7 @@ mod tests {
             let functions = Functions::new(vec![FunctionSource::new("f", code)]).unwrap();
             for _ in 0..3 {
                 let out = pool
-                    .hand_off(&functions, "f", event(), InvokeOptions::default())
+                    .invoke(&functions, "f", event(), InvokeOptions::default())
                     .await
                     .unwrap();
                 let cff::Output::Request(r) = out.output else {
@@ -171,7 +146,7 @@ mod tests {
             last = Some(functions);
         }
         let err = pool
-            .hand_off(
+            .invoke(
                 last.as_ref().unwrap(),
                 "missing",
                 event(),
@@ -180,47 +155,6 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, FunctionError::Validation(_)));
-    }
-
-    #[tokio::test]
-    async fn short_runs_stay_inline_and_a_budget_stopped_function_moves_to_the_pool() {
-        let pool = FunctionThreads::start("lf-test-probation", 1).unwrap();
-        let functions = Functions::new(vec![
-            FunctionSource::new("fast", "function handler(e) { return e.request }"),
-            FunctionSource::new("spin", "function handler(e) { while (true) {} }"),
-        ])
-        .unwrap();
-        let options = InvokeOptions::default();
-        for _ in 0..3 {
-            let inline = functions.invoke_on_probation("fast", &event(), &options);
-            assert!(matches!(inline, Some(Ok(_))));
-        }
-        // The first run of `spin` is inline and stopped by its budget; later ones go to the pool,
-        // where they are stopped all the same.
-        for _ in 0..2 {
-            let outcome = pool
-                .invoke(&functions, "spin", event(), options.clone())
-                .await;
-            assert!(
-                matches!(outcome, Err(FunctionError::Limit(_))),
-                "{outcome:?}"
-            );
-            assert!(functions
-                .invoke_on_probation("spin", &event(), &options)
-                .is_none());
-        }
-        assert!(functions
-            .invoke_on_probation("fast", &event(), &options)
-            .is_some());
-        // A new generation (a config reload) starts every function on probation again.
-        let reloaded = Functions::new(vec![FunctionSource::new(
-            "spin",
-            "function handler(e) { while (true) {} }",
-        )])
-        .unwrap();
-        assert!(reloaded
-            .invoke_on_probation("spin", &event(), &options)
-            .is_some());
     }
 
     #[test]

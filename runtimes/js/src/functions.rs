@@ -9,7 +9,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -20,7 +19,6 @@ use crate::budget::Budgets;
 use crate::engine::{self, LoadError, Loaded};
 use crate::error::{ExecutionError, FunctionError, LimitError, LimitKind, ValidationError};
 use crate::kvs::KeyValueStore;
-use crate::probation::Probation;
 use crate::source::{self, FunctionSource, JsRuntime};
 use crate::throttle::{ThrottlePolicy, Throttles};
 
@@ -73,8 +71,6 @@ struct Prepared {
 struct Inner {
     generation: u64,
     functions: HashMap<String, Prepared>,
-    /// Per function: whether it may still run inline (`probation.rs`).
-    probation: HashMap<String, Probation>,
     budgets: Budgets,
     throttle_policy: ThrottlePolicy,
     throttles: Throttles,
@@ -196,15 +192,10 @@ impl Functions {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let probation = functions
-            .keys()
-            .map(|name| (name.clone(), Probation::default()))
-            .collect();
         Ok(Functions {
             inner: Arc::new(Inner {
                 generation: GENERATION.fetch_add(1, Ordering::Relaxed),
                 functions,
-                probation,
                 budgets,
                 throttle_policy,
                 throttles: Throttles::default(),
@@ -230,35 +221,6 @@ impl Functions {
         options: &InvokeOptions,
     ) -> Result<Invocation, FunctionError> {
         CACHE.with(|cache| self.invoke_in(&mut cache.borrow_mut(), name, event, options))
-    }
-
-    /// Runs function `name` on `event` on this thread, like [`Functions::invoke`], if it is still
-    /// on probation (`probation.rs`: every run so far was short); `None` if it must run on the
-    /// function threads. The run is recorded, and a run that panics (a runtime bug) is an
-    /// `InternalError` that also ends the probation.
-    pub(crate) fn invoke_on_probation(
-        &self,
-        name: &str,
-        event: &cff::Event,
-        options: &InvokeOptions,
-    ) -> Option<Result<Invocation, FunctionError>> {
-        let probation = self.inner.probation.get(name)?;
-        if !probation.inline() {
-            return None;
-        }
-        let run = catch_unwind(AssertUnwindSafe(|| self.invoke(name, event, options)));
-        let Ok(outcome) = run else {
-            // Contexts may be half-way through something: start afresh.
-            CACHE.with(|cache| *cache.borrow_mut() = ContextCache::new());
-            probation.record(Duration::ZERO, true);
-            return Some(Err(crate::function_threads::internal_error(name)));
-        };
-        let stopped_by_budget = matches!(
-            &outcome,
-            Err(FunctionError::Limit(l)) if !matches!(l.kind, LimitKind::Throttled)
-        );
-        probation.record(crate::invoke::last_run_cpu(), stopped_by_budget);
-        Some(outcome)
     }
 
     /// Runs function `name` on `event` on this thread with a context from `cache` (loaded into it

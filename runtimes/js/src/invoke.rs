@@ -2,8 +2,7 @@
 //! event natively, call `handler` (sync or `async`: promise jobs run to completion), read the
 //! result, stop the budgets, and turn what happened into an [`Invocation`] or a typed error.
 
-use std::cell::Cell;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::error::{EngineError, RuntimeLimitError};
@@ -92,16 +91,6 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     })
 }
 
-thread_local! {
-    /// CPU time of the last run on this thread, whatever its outcome (`probation.rs` judges it).
-    static LAST_RUN_CPU: Cell<Duration> = const { Cell::new(Duration::ZERO) };
-}
-
-/// CPU time of the last run on this thread (zero before any).
-pub(crate) fn last_run_cpu() -> Duration {
-    LAST_RUN_CPU.with(Cell::get)
-}
-
 /// Runs `loaded` on `event`.
 pub(crate) fn run(
     name: &str,
@@ -129,7 +118,6 @@ pub(crate) fn run(
     let result = call(loaded, event);
     let exceeded = budget::finish();
     let cpu_time = budget::thread_cpu_time().saturating_sub(cpu_start);
-    LAST_RUN_CPU.with(|c| c.set(cpu_time));
     engine::freeze_date(None);
     let state = run_state::end();
     let (logs, origin_changes) =

@@ -1,16 +1,15 @@
 //! CloudFront Functions for localfront (spec/cloudfront-functions.md): `cloudfront-js-1.0` and
 //! `cloudfront-js-2.0` on boa, knowing nothing of HTTP servers. The proxy builds a
-//! [`cff::Event`](localfront_events::cff::Event), hands it to [`FunctionThreads::invoke`] (runs
-//! inline while a function's runs are all short, else on long-lived threads of their own, off the
-//! server's workers; [`Functions::invoke`] runs on the calling thread) and applies the [`Invocation`]'s output, or maps the [`FunctionError`] to
+//! [`cff::Event`](localfront_events::cff::Event), hands it to [`FunctionThreads::invoke`] (runs on
+//! long-lived threads of their own, off the server's workers; [`Functions::invoke`] runs on the
+//! calling thread) and applies the [`Invocation`]'s output, or maps the [`FunctionError`] to
 //! CloudFront's 502/503.
 //!
 //! Where things are:
 //! - loading: `source.rs` (CloudFront's load-time checks), `tokens.rs` + `instrument.rs` (budget
 //!   ticks), `engine.rs` (one boa context per function and thread, restrictions, builtins)
 //! - running: `functions.rs` (the public API and the per-thread cache), `function_threads.rs` (the
-//!   pool of function threads), `probation.rs` (which functions run inline instead), `invoke.rs`
-//!   (one run),
+//!   pool of function threads), `invoke.rs` (one run),
 //!   `event_js.rs` / `output_js.rs` (event in, result out), `validate_output.rs` (§9/§10 checks)
 //! - builtins: `prelude.js` + `natives.rs` (console, crypto, querystring, Buffer, 1.0 helpers),
 //!   `cloudfront_module.rs` (`cf.kvs()`, origin helpers, `cf.edgeLocation`), `kvs.rs` (stores)
@@ -30,7 +29,6 @@ mod invoke;
 mod kvs;
 mod natives;
 mod output_js;
-mod probation;
 mod run_state;
 mod source;
 mod test_function;
