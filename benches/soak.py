@@ -33,7 +33,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import (ROOT, build_stamp_component, free_port, lambda_component,  # noqa: E402
+from run import (ROOT, bench_guest, free_port,  # noqa: E402
                  wait_port)
 
 REPORT_EVERY = 30
@@ -233,7 +233,7 @@ def main():
             f.write(REWRITE_JS)
         with open(f"{d}/deny.js", "w") as f:
             f.write(DENY_JS)
-        stamp, lam = build_stamp_component(), lambda_component()
+        stamp, lam = bench_guest("request-stamp"), bench_guest("lambda-bench")
         config = f"{d}/localfront.toml"
         with open(config, "w") as f:
             f.write(conf(lport, aport, oport, d, stamp, lam, 0))
