@@ -82,6 +82,28 @@ fn unparsable_json_is_invalid_json() {
 }
 
 #[test]
+fn a_top_level_status_makes_a_response_however_it_is_written() {
+    let cf = event(EventType::ViewerRequest);
+    // A header named `status` leaves a request a request.
+    let with_header = request_with(&cf, |r| r.headers.set("Status", "x"));
+    assert!(matches!(
+        check(&cf, with_header),
+        Ok(HandlerResult::Request(_))
+    ));
+    // A `status` spelled with an escape is still the generated-response marker.
+    let escaped = r#"{"st\u0061tus": "200", "statusDescription": "OK", "headers": {}}"#;
+    assert!(matches!(
+        check_result(&cf, escaped),
+        Ok(HandlerResult::Response(_))
+    ));
+    // Text that is not an object is a shape error, not a request error.
+    assert!(matches!(
+        check_result(&cf, "42"),
+        Err(ValidationError::InvalidShape { .. })
+    ));
+}
+
+#[test]
 fn a_response_without_status_is_invalid_on_response_events() {
     let cf = event(EventType::OriginResponse);
     let err = check(&cf, json!({ "headers": {} })).unwrap_err();
