@@ -445,3 +445,38 @@ async fn key_value_stores_change_live_through_the_admin_api_and_the_kvs_command(
         .status();
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_run_never_sees_what_an_earlier_run_wrote_onto_globals_or_builtins() {
+    // One function thread: every request runs on the same thread, where the function's context
+    // is kept between runs.
+    let dir = tempfile::tempdir().unwrap();
+    let code = "function handler(event) {\n\
+        var seen = [typeof globalThis.counter, String([].x), 'a'.toUpperCase(),\n\
+          typeof JSON.stringify, typeof Math.max].join(' ');\n\
+        globalThis.counter = 1; Array.prototype.x = 1; delete JSON.stringify; delete Math.max;\n\
+        String.prototype.toUpperCase = function () { return 'hijacked' };\n\
+        return { statusCode: 200, statusDescription: 'OK', headers: { 'x-seen': { value: seen } } };\n\
+      }";
+    let path = function(dir.path(), "polluter", code);
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .server("function_threads = 1")
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "function_associations = { viewer_request = \"polluter\" }",
+        )
+        .tail(&declare("polluter", &path))
+        .start()
+        .await;
+    for _ in 0..3 {
+        let res = lf.get("/").await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["x-seen"],
+            "undefined undefined A function function"
+        );
+    }
+    assert!(origin.requests().is_empty());
+}

@@ -2,6 +2,26 @@
 //! (§7: no `eval`/`Function` constructor, no timers, `Date` frozen at the start of the run, UTC),
 //! the builtins of `prelude.js`, the `cloudfront` module (2.0), then the function's code, compiled
 //! once into a factory whose call runs the top level and yields a fresh `handler` for each run.
+//!
+//! CloudFront gives every run a fresh environment (its VM is cloned per request), so nothing a run
+//! writes may reach the next: not its variables (the per-run factory sees to those), and not the
+//! objects every run shares: the global object, each builtin object and prototype, localfront's
+//! own builtins (`console`, the modules of `require`, `Buffer`, `cf`). A fresh boa context costs
+//! ≈ 220 µs, a whole run ≈ 18 µs, so contexts are reused, and a run that changed a shared object
+//! leaves its context no longer [`Loaded::pristine`]: it is dropped, and the next run gets a fresh
+//! one (a function thread with nothing to do loads it ahead, `ContextCache::reload_dropped`).
+//!
+//! How a write is noticed: every object made while a context is built (by [`load`]) is *watched*
+//! (`write_watch`, a patch of boa 0.22 in `vendor/boa_engine`), and any change to a watched
+//! object's properties, prototype or extensibility sets a per-thread flag, cleared when a run
+//! begins and read when it ends: a flag test per property write, two thread-local accesses per
+//! run. Objects made by a run are not watched, so a run pays nothing for writing its own. The
+//! alternative, comparing the shared objects after each run, is not cheap in boa 0.22: shapes and
+//! property storage are private, a builtin's (unique) shape stays the same object when a property
+//! is added, and the public lookups, one property at a time over the ≈ 1,800 properties of the
+//! ≈ 600 objects reachable from `globalThis`, would cost more than a run.
+//! Not covered: changes to the internal data of a shared object (`[[MapData]]` and the like); no
+//! shared object a function can reach has internal data it can change.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -9,6 +29,7 @@ use std::rc::Rc;
 use boa_engine::context::time::{Clock, JsInstant, StdClock};
 use boa_engine::context::HostHooks;
 use boa_engine::object::builtins::JsFunction;
+use boa_engine::object::write_watch;
 use boa_engine::property::{Attribute, PropertyDescriptor};
 use boa_engine::realm::Realm;
 use boa_engine::{
@@ -79,6 +100,9 @@ impl HostHooks for Hooks {
 /// A function ready to run on this thread.
 pub(crate) struct Loaded {
     pub context: Context,
+    /// Whether no run has changed an object of the context since it was built (see the module
+    /// docs); a context that is not pristine is not run again.
+    pub pristine: bool,
     /// The factory that runs the function's top level and returns its `handler`, called once per
     /// run so that no state survives between runs.
     pub instance: JsFunction,
@@ -99,8 +123,55 @@ fn js_error(e: boa_engine::JsError, context: &mut Context) -> LoadError {
     LoadError::Js(name, message)
 }
 
-/// Creates a context for `code` (prepared by `source.rs`) and evaluates it under `budgets`.
+/// Objects made while this lives are watched: a later change to one is reported by
+/// [`run_wrote_shared_objects`].
+struct WatchNewObjects;
+
+impl WatchNewObjects {
+    fn start() -> Self {
+        write_watch::watch_new_objects(true);
+        WatchNewObjects
+    }
+}
+
+impl Drop for WatchNewObjects {
+    fn drop(&mut self) {
+        write_watch::watch_new_objects(false);
+    }
+}
+
+/// Starts a run: forgets changes to watched objects made before it (building contexts makes many).
+pub(crate) fn begin_run() {
+    write_watch::take_watched_write();
+}
+
+/// Whether the run begun by [`begin_run`] changed an object that existed before it started.
+pub(crate) fn run_wrote_shared_objects() -> bool {
+    write_watch::take_watched_write()
+}
+
+/// Creates a context for `code` (prepared by `source.rs`), evaluates it under `budgets` and runs
+/// its top level once (its errors and a missing `handler` are load errors), then drops that context:
+/// the function's load-time checks (`Functions::new`).
+pub(crate) fn check(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<(), LoadError> {
+    let mut loaded = load(code, runtime, budgets)?;
+    budget::start(budgets);
+    // Described under the budget: describing a thrown value may run the function's getters.
+    let first = instance_handler(&loaded.instance, &mut loaded.context)
+        .map_err(|e| js_error(e, &mut loaded.context));
+    if let Some(exceeded) = budget::finish() {
+        return Err(LoadError::Limit(exceeded));
+    }
+    first?;
+    Ok(())
+}
+
+/// Creates a context for `code` (prepared by `source.rs`) and evaluates it under `budgets`. Its top
+/// level has not run: each run runs it afresh, so a run's top level starts from the pristine
+/// context too (it may write `globalThis` as well).
 pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<Loaded, LoadError> {
+    // Every object of the context, from boa's intrinsics to the function's factory, is watched.
+    let watching = WatchNewObjects::start();
     let hooks = Rc::new(Hooks {
         max_buffer: budgets.max_memory as u64,
     });
@@ -126,13 +197,6 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
         .as_object()
         .and_then(|o| JsFunction::from_object(o.clone()))
         .ok_or_else(|| LoadError::Js("InternalError".into(), "no function factory".into()))?;
-    // Run the top level once now: its errors and a missing handler are load errors.
-    budget::start(budgets);
-    let first = instance_handler(&instance, &mut context);
-    if let Some(exceeded) = budget::finish() {
-        return Err(LoadError::Limit(exceeded));
-    }
-    first.map_err(|e| js_error(e, &mut context))?;
     let raw_query_string = (runtime == JsRuntime::CloudfrontJs2).then(|| {
         let f = NativeFunction::from_fn_ptr(raw_query_string);
         boa_engine::object::FunctionObjectBuilder::new(context.realm(), f)
@@ -140,8 +204,10 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
             .length(0)
             .build()
     });
+    drop(watching);
     Ok(Loaded {
         context,
+        pristine: true,
         instance,
         raw_query_string,
     })

@@ -9,12 +9,14 @@
 //! thread-local destructor at thread exit (dropping them there corrupted the heap when runs went
 //! to tokio's blocking pool, whose idle threads exit). Runs wait in one shared queue and the
 //! first idle thread takes the next, in arrival order; a run whose caller has gone (the viewer
-//! disconnected) is skipped.
+//! disconnected) is skipped. A thread that finds the queue empty first reloads the context a run
+//! left changed and had dropped ([`ContextCache::reload_dropped`]), so that the function's next run
+//! finds a fresh context ready instead of waiting for one.
 
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use localfront_events::cff;
 use tokio::sync::oneshot;
 
@@ -84,7 +86,21 @@ impl FunctionThreads {
 /// A pool thread: takes runs until the pool is dropped, with its own warm contexts.
 fn serve(queue: &Receiver<Job>) {
     let mut cache = ContextCache::new();
-    while let Ok(job) = queue.recv() {
+    loop {
+        let job = match queue.try_recv() {
+            Ok(job) => job,
+            Err(TryRecvError::Disconnected) => return,
+            Err(TryRecvError::Empty) => {
+                // Idle: prepare what the next run may need, then look at the queue again.
+                if catch_unwind(AssertUnwindSafe(|| cache.reload_dropped())).unwrap_or(true) {
+                    continue;
+                }
+                match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+        };
         if job.reply.is_closed() {
             continue;
         }

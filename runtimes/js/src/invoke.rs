@@ -57,6 +57,34 @@ enum Failure {
     Invalid(String),
 }
 
+/// A [`Failure`] as reported.
+enum Stopped {
+    /// An exception, described while the run's budget still applied (describing it may run the
+    /// function's getters and `toString`); `stack` when it is boa's recursion or stack limit.
+    Thrown {
+        stack: bool,
+        name: String,
+        message: String,
+    },
+    Invalid(String),
+}
+
+/// Describes a run's exception: call it while the run is metered.
+fn thrown(e: JsError, context: &mut Context) -> Stopped {
+    let stack = matches!(
+        e.as_engine(),
+        Some(EngineError::RuntimeLimit(
+            RuntimeLimitError::Recursion | RuntimeLimitError::StackSize
+        ))
+    );
+    let (name, message) = describe_error(e, context);
+    Stopped::Thrown {
+        stack,
+        name,
+        message,
+    }
+}
+
 fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     let context = &mut loaded.context;
     let event_obj =
@@ -91,8 +119,25 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     })
 }
 
-/// Runs `loaded` on `event`.
+/// Runs `loaded` on `event`; a run that changed an object of the context that existed before it
+/// (a builtin, `globalThis`: see engine.rs) leaves `loaded` no longer [`Loaded::pristine`].
 pub(crate) fn run(
+    name: &str,
+    loaded: &mut Loaded,
+    event: &cff::Event,
+    options: &InvokeOptions,
+    budgets: &Budgets,
+) -> Result<Invocation, FunctionError> {
+    engine::begin_run();
+    let result = run_handler(name, loaded, event, options, budgets);
+    // Read last: describing a thrown error may run the function's getters.
+    if engine::run_wrote_shared_objects() {
+        loaded.pristine = false;
+    }
+    result
+}
+
+fn run_handler(
     name: &str,
     loaded: &mut Loaded,
     event: &cff::Event,
@@ -115,7 +160,10 @@ pub(crate) fn run(
         raw_query: event.request.raw_query.clone(),
     });
     let cpu_start = budget::start(budgets);
-    let result = call(loaded, event);
+    let result = call(loaded, event).map_err(|failure| match failure {
+        Failure::Js(e) => thrown(e, &mut loaded.context),
+        Failure::Invalid(message) => Stopped::Invalid(message),
+    });
     let exceeded = budget::finish();
     let cpu_time = budget::thread_cpu_time().saturating_sub(cpu_start);
     engine::freeze_date(None);
@@ -133,17 +181,17 @@ pub(crate) fn run(
             return Err(limit(exceeded.unwrap_or(Exceeded::Time), logs));
         }
         Ok(output) => output,
-        Err(Failure::Js(e)) => {
+        Err(Stopped::Thrown {
+            stack,
+            name: error_name,
+            message,
+        }) => {
             if let Some(x) = exceeded {
                 return Err(limit(x, logs));
             }
-            if let Some(EngineError::RuntimeLimit(
-                RuntimeLimitError::Recursion | RuntimeLimitError::StackSize,
-            )) = e.as_engine()
-            {
+            if stack {
                 return Err(limit(Exceeded::Stack, logs));
             }
-            let (error_name, message) = describe_error(e, &mut loaded.context);
             return Err(FunctionError::Execution(ExecutionError {
                 function: name.to_owned(),
                 name: error_name,
@@ -151,7 +199,7 @@ pub(crate) fn run(
                 logs,
             }));
         }
-        Err(Failure::Invalid(message)) => {
+        Err(Stopped::Invalid(message)) => {
             return Err(FunctionError::Validation(ValidationError {
                 function: name.to_owned(),
                 line: None,

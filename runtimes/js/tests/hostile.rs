@@ -148,3 +148,49 @@ fn catastrophic_regular_expressions_are_stopped() {
         time,
     );
 }
+
+/// Runs `f` on a thread of its own and returns its result, failing if it never ends.
+fn ends<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    // "Did not hang": far above the 20 ms budget, even in a loaded debug build.
+    outcome
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what}: never ended"))
+}
+
+#[test]
+fn a_thrown_value_whose_getters_or_to_string_spin_is_stopped() {
+    // The run's error is described from the thrown value, which runs its getters or `toString`:
+    // still the function's code, under its budget (it once ran unmetered, holding the thread).
+    for thrown in [
+        "throw { get name() { while (true) {} } };",
+        "throw { get message() { for (;;) {} } };",
+        "throw { toString: function () { while (true) {} } };",
+    ] {
+        let code = format!("function handler(e) {{ {thrown} }}");
+        let err = ends(thrown, move || {
+            Functions::new(vec![FunctionSource::new("f", code)])
+                .unwrap()
+                .invoke("f", &event(), &InvokeOptions::default())
+                .unwrap_err()
+        });
+        match err {
+            FunctionError::Limit(l) => assert!(time(&l.kind), "{thrown}: {l:?}"),
+            other => panic!("{thrown}: expected a limit, got {other:?}"),
+        }
+        // The same thrown by the top level when the function is loaded.
+        let code = format!("{thrown}\nfunction handler(e) {{ return e.request }}");
+        let errors = ends(thrown, move || {
+            Functions::new(vec![FunctionSource::new("f", code)])
+                .err()
+                .unwrap()
+        });
+        assert!(
+            errors[0].message.contains("execution time limit"),
+            "{thrown}: {errors:?}"
+        );
+    }
+}
