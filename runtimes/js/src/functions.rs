@@ -116,8 +116,12 @@ impl ContextCache {
             return false;
         };
         let inner = &*functions.inner;
-        let wanted = |(g, n, _): &(u64, String, Loaded)| *g == inner.generation && *n == name;
-        if self.entries.iter().any(wanted) {
+        // Already there (its next run came first and loaded it), or a newer set has run here
+        // since (after a config reload).
+        let needless = |(g, n, _): &(u64, String, Loaded)| {
+            *g > inner.generation || (*g == inner.generation && *n == name)
+        };
+        if self.entries.iter().any(needless) {
             return true;
         }
         if let Some(prepared) = inner.functions.get(&name) {
