@@ -28,6 +28,7 @@ use std::rc::Rc;
 
 use boa_engine::context::time::{Clock, JsInstant, StdClock};
 use boa_engine::context::HostHooks;
+use boa_engine::job::SimpleJobExecutor;
 use boa_engine::object::builtins::JsFunction;
 use boa_engine::object::write_watch;
 use boa_engine::property::{Attribute, PropertyDescriptor};
@@ -103,6 +104,8 @@ pub(crate) struct Loaded {
     /// Whether no run has changed an object of the context since it was built (see the module
     /// docs); a context that is not pristine is not run again.
     pub pristine: bool,
+    /// The context's promise jobs: a run runs all it queues (`invoke.rs`), none is left to the next.
+    pub jobs: Rc<SimpleJobExecutor>,
     /// The factory that runs the function's top level and returns its `handler`, called once per
     /// run so that no state survives between runs.
     pub instance: JsFunction,
@@ -175,8 +178,10 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
     let hooks = Rc::new(Hooks {
         max_buffer: budgets.max_memory as u64,
     });
+    let jobs = Rc::new(SimpleJobExecutor::new());
     let mut context = Context::builder()
         .host_hooks(hooks)
+        .job_executor(jobs.clone())
         .clock(Rc::new(FrozenClock(StdClock::new())))
         .build()
         .map_err(|e| LoadError::Js("InternalError".into(), e.to_string()))?;
@@ -208,6 +213,7 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
     Ok(Loaded {
         context,
         pristine: true,
+        jobs,
         instance,
         raw_query_string,
     })

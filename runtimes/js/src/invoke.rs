@@ -93,24 +93,27 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     let value = handler
         .call(&JsValue::undefined(), &[event_obj.into()], context)
         .map_err(Failure::Js)?;
+    // The promise jobs the handler queued run before its result is read, whether it returned a
+    // promise or not (njs, CloudFront's engine, also runs pending jobs once the call returns;
+    // unconfirmed for a handler that is not `async`).
+    if !loaded.jobs.is_empty() {
+        context.run_jobs().map_err(Failure::Js)?;
+    }
     let value = match value
         .as_object()
         .and_then(|o| JsPromise::from_object(o.clone()).ok())
     {
-        Some(promise) => {
-            context.run_jobs().map_err(Failure::Js)?;
-            match promise.state() {
-                PromiseState::Fulfilled(v) => v,
-                PromiseState::Rejected(reason) => {
-                    return Err(Failure::Js(JsError::from_opaque(reason)))
-                }
-                PromiseState::Pending => {
-                    return Err(Failure::Invalid(
-                        "the handler's promise never settled".to_owned(),
-                    ))
-                }
+        Some(promise) => match promise.state() {
+            PromiseState::Fulfilled(v) => v,
+            PromiseState::Rejected(reason) => {
+                return Err(Failure::Js(JsError::from_opaque(reason)))
             }
-        }
+            PromiseState::Pending => {
+                return Err(Failure::Invalid(
+                    "the handler's promise never settled".to_owned(),
+                ))
+            }
+        },
         None => value,
     };
     output_js::read(&value, event, context).map_err(|e| match e {
@@ -160,7 +163,13 @@ fn run_handler(
         raw_query: event.request.raw_query.clone(),
     });
     let cpu_start = budget::start(budgets);
-    let result = call(loaded, event).map_err(|failure| match failure {
+    let result = call(loaded, event);
+    // Jobs still queued (the run threw before they ran, or reading its result queued some) run now,
+    // in this run and under its budget: never in the context's next run.
+    if !loaded.jobs.is_empty() {
+        let _ = loaded.context.run_jobs();
+    }
+    let result = result.map_err(|failure| match failure {
         Failure::Js(e) => thrown(e, &mut loaded.context),
         Failure::Invalid(message) => Stopped::Invalid(message),
     });

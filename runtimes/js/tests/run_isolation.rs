@@ -5,7 +5,9 @@
 //! of them keeps its warm context.
 
 use localfront_events::cff;
-use localfront_js::{ContextCache, FunctionSource, Functions, InvokeOptions, JsRuntime};
+use localfront_js::{
+    ContextCache, FunctionError, FunctionSource, Functions, InvokeOptions, JsRuntime,
+};
 
 fn event() -> cff::Event {
     serde_json::from_str(
@@ -213,4 +215,37 @@ fn a_run_that_writes_a_builtin_does_not_keep_its_context() {
         .invoke_in(&mut cache, "f", &event(), &InvokeOptions::default())
         .unwrap();
     assert_eq!(cache.len(), 0);
+}
+
+#[test]
+fn promise_jobs_left_by_a_run_run_in_that_run() {
+    // A handler that returns at once may leave promise jobs queued; they belong to its run (and
+    // its logs), never to the next run of the context.
+    let code = "function handler(event) {\n\
+        Promise.resolve().then(function () { console.log('job of ' + event.request.uri) });\n\
+        if (event.request.uri === '/throw') throw new Error('thrown');
+        return event.request.uri === '/async' ? Promise.resolve(event.request) : event.request; }";
+    let functions = Functions::new(vec![FunctionSource::new("f", code)]).unwrap();
+    let mut cache = ContextCache::new();
+    let mut logs = Vec::new();
+    for uri in ["/sync", "/async", "/throw", "/sync"] {
+        let mut e = event();
+        e.request.uri = uri.to_owned();
+        logs.push(
+            match functions.invoke_in(&mut cache, "f", &e, &InvokeOptions::default()) {
+                Ok(out) => out.logs,
+                Err(FunctionError::Execution(x)) => x.logs,
+                Err(other) => panic!("{other:?}"),
+            },
+        );
+    }
+    assert_eq!(
+        logs,
+        [
+            vec!["job of /sync"],
+            vec!["job of /async"],
+            vec!["job of /throw"],
+            vec!["job of /sync"]
+        ]
+    );
 }

@@ -906,7 +906,9 @@ impl SimpleJobExecutor {
         Arc::clone(&self.stop)
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    // localfront patch: public, so that an embedder can tell whether a run left jobs queued.
+    /// Whether no job is queued.
+    pub fn is_empty(&self) -> bool {
         self.promise_jobs.borrow().is_empty()
             && self.async_jobs.borrow().is_empty()
             && self.generic_jobs.borrow().is_empty()
