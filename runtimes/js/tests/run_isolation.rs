@@ -183,7 +183,10 @@ fn a_function_that_writes_no_builtin_keeps_its_context() {
     let asynchronous =
         "async function handler(event) { var v = await Promise.resolve(event.request);\n\
                         await new Promise(function (r) { r(1) }); return v; }";
-    for code in [url_rewrite.as_str(), &busy, asynchronous] {
+    let module = "import cf from 'cloudfront';\n\
+                  function handler(event) { var k = cf.kvs(); var l = cf.edgeLocation;\n\
+                  event.request.rawQueryString(); return event.request; }";
+    for code in [url_rewrite.as_str(), &busy, asynchronous, module] {
         let functions = Functions::new(vec![FunctionSource::new("f", code)]).unwrap();
         let mut cache = ContextCache::new();
         for _ in 0..3 {
