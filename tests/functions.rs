@@ -5,7 +5,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use support::{Localfront, Reply, TestOrigin};
+use support::{raw, Localfront, Reply, TestOrigin};
 
 /// A function file written next to the test's config.
 fn function(dir: &Path, name: &str, code: &str) -> PathBuf {
@@ -156,6 +156,74 @@ async fn a_viewer_response_function_can_replace_status_and_body() {
     assert_eq!(res.headers()["content-type"], "text/plain");
     assert_eq!(res.headers()["x-cache"], "Miss from cloudfront");
     assert_eq!(res.text().await.unwrap(), "down for maintenance");
+}
+
+#[tokio::test]
+async fn a_viewer_response_function_body_on_an_empty_answer_keeps_the_connection_open() {
+    // The origin's answers carry no body (`Content-Length: 0`); the function gives them one.
+    let origin =
+        TestOrigin::start(|_| Reply::new(200, "").header("cache-control", "max-age=60")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let code = "function handler(event) {\n  var r = event.response;\n  r.body = { data: 'filled in', encoding: 'text' };\n  return r;\n}\n";
+    let path = function(dir.path(), "fill", code);
+    let lf = Localfront::builder()
+        .server("h2c = true")
+        .origin("app", &origin)
+        .behavior(
+            "/pass/*",
+            "app",
+            "cache_policy = \"CachingDisabled\"\nfunction_associations = { viewer_response = \"fill\" }",
+        )
+        .default_behavior(
+            "app",
+            "function_associations = { viewer_response = \"fill\" }",
+        )
+        .tail(&declare("fill", &path))
+        .start()
+        .await;
+
+    // A miss, hits of the stored empty object and pass-through answers, on one connection.
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    let cases = [
+        ("/page", "Miss from cloudfront"),
+        ("/page", "Hit from cloudfront"),
+        ("/pass/page", "Miss from cloudfront"),
+        ("/page", "Hit from cloudfront"),
+        ("/pass/page", "Miss from cloudfront"),
+    ];
+    for (path, x_cache) in cases {
+        let res = raw::exchange(
+            &mut conn,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        )
+        .await;
+        assert_eq!(raw::status(&res), 200, "{res}");
+        let lower = res.to_ascii_lowercase();
+        assert!(
+            lower.contains(&format!("x-cache: {}\r\n", x_cache.to_ascii_lowercase())),
+            "{res}"
+        );
+        assert!(lower.contains("content-length: 9\r\n"), "{res}");
+        assert!(!lower.contains("connection: close"), "{res}");
+        assert!(res.ends_with("\r\n\r\nfilled in"), "{res}");
+    }
+    assert_eq!(origin.requests().len(), 3);
+
+    // An HTTP/2 viewer too.
+    let h2c = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    for path in ["/page", "/pass/h2"] {
+        let res = h2c
+            .get(format!("http://{}{path}", lf.http))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.version(), http::Version::HTTP_2);
+        assert_eq!(res.text().await.unwrap(), "filled in");
+    }
 }
 
 #[tokio::test]

@@ -614,3 +614,184 @@ async fn the_origin_request_event_shows_the_headers_cloudfront_sends_the_origin(
     );
     assert_eq!(origin.last_request().header("host"), "app.internal");
 }
+
+/// A viewer on HTTP/2 with prior knowledge (h2c), on the plain listener.
+fn h2c() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap()
+}
+
+/// An origin whose `/empty*` answers carry no body (`Content-Length: 0`), cacheable for a minute
+/// with an ETag; `…/no-content` is a `204`.
+async fn empty_origin() -> TestOrigin {
+    TestOrigin::start(|r| match r.uri.ends_with("/no-content") {
+        true => Reply::new(204, ""),
+        false => Reply::new(200, "")
+            .header("cache-control", "max-age=60")
+            .header("etag", "\"v1\""),
+    })
+    .await
+}
+
+/// Asserts a raw keep-alive response: `status`, `x_cache`, and `body` framed by its
+/// `Content-Length`, with the connection left open.
+fn assert_kept_open(res: &str, status: u16, x_cache: &str, body: &str) {
+    assert_eq!(raw::status(res), status, "{res}");
+    let lower = res.to_ascii_lowercase();
+    assert!(
+        lower.contains(&format!("x-cache: {}\r\n", x_cache.to_ascii_lowercase())),
+        "{res}"
+    );
+    assert!(
+        lower.contains(&format!("content-length: {}\r\n", body.len())),
+        "{res}"
+    );
+    assert!(!lower.contains("connection: close"), "{res}");
+    assert!(res.ends_with(&format!("\r\n\r\n{body}")), "{res}");
+}
+
+#[tokio::test]
+async fn an_origin_response_body_on_an_empty_answer_is_cached_and_keeps_the_connection_open() {
+    let origin = empty_origin().await;
+    let lf = Localfront::builder()
+        .server("h2c = true")
+        .origin("app", &origin)
+        .origin_with("app2", &origin, "http_version = \"http2\"")
+        .behavior(
+            "/empty/h2-origin",
+            "app2",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_response = \"mirror\" }",
+        )
+        .default_behavior(
+            "app",
+            "lambda_associations = { origin_response = \"mirror\" }",
+        )
+        .tail(&declare("mirror", "event-mirror", ""))
+        .start()
+        .await;
+
+    // The handler's body follows the header of the origin's empty answer: the cache stores it,
+    // and the second request is a hit with that body — neither the origin nor the handler runs
+    // again. One keep-alive connection carries every exchange.
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    for x_cache in ["Miss from cloudfront", "Hit from cloudfront"] {
+        let res = raw::exchange(&mut conn, &get("/empty")).await;
+        assert_kept_open(&res, 200, x_cache, "mirrored 200 /empty");
+    }
+    assert_eq!(origin.requests().len(), 1);
+    assert_eq!(runs(&lf, "mirror", "origin-response", 1.0).await, 1.0);
+    // HEAD: the stored header says what a GET carries, without the body.
+    let res = raw::exchange(&mut conn, "HEAD /empty HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    assert!(
+        res.to_ascii_lowercase().contains("content-length: 19\r\n"),
+        "{res}"
+    );
+    assert!(res.ends_with("\r\n\r\n"), "{res}");
+    // An origin spoken to over HTTP/2 ends an empty answer with its header frame; uncached.
+    for _ in 0..2 {
+        let res = raw::exchange(&mut conn, &get("/empty/h2-origin")).await;
+        assert_kept_open(
+            &res,
+            200,
+            "Miss from cloudfront",
+            "mirrored 200 /empty/h2-origin",
+        );
+    }
+    let res = raw::exchange(&mut conn, &get("/empty")).await;
+    assert_kept_open(&res, 200, "Hit from cloudfront", "mirrored 200 /empty");
+
+    // An HTTP/2 viewer gets the same, a miss and a hit.
+    let url = |path: &str| format!("http://{}{path}", lf.http);
+    for x_cache in ["Miss from cloudfront", "Hit from cloudfront"] {
+        let res = h2c().get(url("/empty/h2")).send().await.unwrap();
+        assert_eq!(res.version(), http::Version::HTTP_2);
+        assert_eq!(res.headers()["x-cache"], x_cache);
+        assert_eq!(res.text().await.unwrap(), "mirrored 200 /empty/h2");
+    }
+    let res = h2c().get(url("/empty/h2-origin")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "mirrored 200 /empty/h2-origin");
+}
+
+#[tokio::test]
+async fn a_viewer_response_body_on_an_empty_answer_keeps_the_connection_open() {
+    let origin = empty_origin().await;
+    let lf = Localfront::builder()
+        .server("h2c = true")
+        .origin("app", &origin)
+        .behavior(
+            "/pass/*",
+            "app",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { viewer_response = \"mirror\" }",
+        )
+        .default_behavior(
+            "app",
+            "lambda_associations = { viewer_response = \"mirror\" }",
+        )
+        .tail(&declare("mirror", "event-mirror", ""))
+        .start()
+        .await;
+
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    // The cache keeps the origin's empty object; the handler's body goes out on the miss and on
+    // every hit, and on each pass-through answer.
+    for x_cache in [
+        "Miss from cloudfront",
+        "Hit from cloudfront",
+        "Hit from cloudfront",
+    ] {
+        let res = raw::exchange(&mut conn, &get("/empty")).await;
+        assert_kept_open(&res, 200, x_cache, "mirrored 200 /empty");
+    }
+    for _ in 0..2 {
+        let res = raw::exchange(&mut conn, &get("/pass/empty")).await;
+        assert_kept_open(
+            &res,
+            200,
+            "Miss from cloudfront",
+            "mirrored 200 /pass/empty",
+        );
+    }
+    // A `304` keeps no body, and a `HEAD` response none either.
+    let res = raw::exchange(
+        &mut conn,
+        "GET /empty HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: \"v1\"\r\n\r\n",
+    )
+    .await;
+    assert_eq!(raw::status(&res), 304, "{res}");
+    assert!(res.ends_with("\r\n\r\n"), "{res}");
+    assert!(
+        !res.to_ascii_lowercase().contains("content-length"),
+        "{res}"
+    );
+    let res = raw::exchange(
+        &mut conn,
+        "HEAD /pass/empty HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    )
+    .await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    assert!(res.ends_with("\r\n\r\n"), "{res}");
+    // A body on a `204` is the handler's validation error, CloudFront's 502.
+    let res = raw::exchange(&mut conn, &get("/pass/no-content")).await;
+    assert_eq!(raw::status(&res), 502, "{res}");
+    assert!(
+        res.to_ascii_lowercase()
+            .contains("x-cache: lambdavalidationerror from cloudfront\r\n"),
+        "{res}"
+    );
+    let res = raw::exchange(&mut conn, &get("/empty")).await;
+    assert_kept_open(&res, 200, "Hit from cloudfront", "mirrored 200 /empty");
+
+    // An HTTP/2 viewer: a hit and a pass-through answer.
+    let url = |path: &str| format!("http://{}{path}", lf.http);
+    for path in ["/empty", "/pass/h2"] {
+        let res = h2c().get(url(path)).send().await.unwrap();
+        assert_eq!(res.version(), http::Version::HTTP_2);
+        assert_eq!(res.text().await.unwrap(), format!("mirrored 200 {path}"));
+    }
+}

@@ -88,7 +88,8 @@ pub struct RequestContext {
     pub origin_override: Option<Box<Origin>>,
     /// An origin group a viewer-request function created (`cf.createRequestOriginGroup`).
     pub group_override: Option<Box<OriginGroup>>,
-    /// `replacement` comes from the viewer-response function, not a custom error response.
+    /// `replacement` is an edge function's failure (origin-response, or origin-request on an
+    /// origin group's secondary), not a custom error response.
     pub function_replaced_response: bool,
     /// A body to send instead of the origin's (or the cached object's): a custom error page, or a
     /// body a viewer-response handler set.

@@ -82,24 +82,13 @@ fn viewer_timers(session: &mut Session, timeouts: &localfront_config::ViewerTime
     }
 }
 
-/// Applies an edge function's response outcome: changes already made in place stand; a new body,
-/// or the function's failure, becomes a whole response written in `fail_to_proxy` (pingora lets a
-/// filter replace a header, not a body it has not read).
-fn replace_response(
-    ctx: &mut RequestContext,
-    resp: &ResponseHeader,
-    outcome: std::result::Result<Option<Bytes>, Generated>,
-) -> Result<()> {
-    let (header, body) = match outcome {
-        Ok(None) => return Ok(()),
-        Ok(Some(body)) => (resp.clone(), body),
-        Err(answer) => {
-            ctx.x_cache = answer.x_cache;
-            (viewer_response::generated_header(&answer)?, answer.body)
-        }
-    };
+/// Answers with an edge function's failure (or an origin group secondary's origin-request
+/// failure): a whole response written in `fail_to_proxy`.
+fn replace_response(ctx: &mut RequestContext, answer: Generated) -> Result<()> {
+    ctx.x_cache = answer.x_cache;
+    let header = viewer_response::generated_header(&answer)?;
     ctx.function_replaced_response = true;
-    ctx.replacement = Some(Box::new((header, body)));
+    ctx.replacement = Some(Box::new((header, answer.body)));
     Error::e_explain(
         CUSTOM_ERROR_RESPONSE,
         "an edge function replaced the response",
@@ -605,10 +594,7 @@ impl ProxyHttp for Edge {
                         .await?;
                     return Error::e_explain(ANSWERED, "the secondary's origin-request answered");
                 }
-                Err(answer) => {
-                    let header = viewer_response::generated_header(&answer)?;
-                    replace_response(ctx, &header, Err(answer))?;
-                }
+                Err(answer) => replace_response(ctx, answer)?,
             }
         }
         ctx.request_body.start_attempt(session);
@@ -710,15 +696,22 @@ impl ProxyHttp for Edge {
         origin_response::filter(resp, ctx, method.as_str())?;
         // origin-response: every origin answer, ≥ 400 included, before the cache stores it.
         let req = session.req_header();
-        let bodiless = origin_response::is_bodiless(req.method.as_str(), resp);
         let outcome = edge_code::origin_response(ctx, req, resp, viewer_ip(session)).await;
         match outcome {
-            // A body set by the handler takes the origin body's place as it streams, so the cache
+            Ok(None) => {}
+            // A body set by the handler takes the origin body's place as it streams, or follows
+            // the header of an answer without a body stream (`Content-Length: 0`), so the cache
             // stores the changed response (spec/lambda-edge.md §4: origin-response runs before
-            // caching). An origin answer without a body has no stream to carry it: it is sent as
-            // a replacement instead, uncached.
-            Ok(Some(body)) if !bodiless => ctx.origin_response_body = Some((body, false)),
-            outcome => replace_response(ctx, resp, outcome)?,
+            // caching).
+            Ok(Some(body)) => {
+                if origin_response::carries_body(session.req_header().method.as_str(), resp) {
+                    ctx.origin_response_body = Some((body, false));
+                    session.response_gets_body = true;
+                } else {
+                    origin_response::drop_body(resp);
+                }
+            }
+            Err(answer) => replace_response(ctx, answer)?,
         }
         // Compression happens before the cache stores the object (spec/distribution.md §10).
         if let (Some(_), Some(d)) = (&ctx.cache_key, ctx.distribution()) {
@@ -800,23 +793,26 @@ impl ProxyHttp for Edge {
         response_headers::apply(ctx, session.req_header(), resp)?;
         // viewer-response: a CloudFront Function or Lambda@Edge handler. A body it sets (or its
         // failure's page) takes the place of the response's body as it streams, with its own
-        // `Content-Length`, so the connection stays open; a response without a body to stream
-        // (`204`, `304`, `Content-Length: 0`) is replaced whole and the connection closes.
+        // `Content-Length`, or follows the header of a response without a body stream
+        // (`Content-Length: 0`, cached or not), so the connection stays open.
         let req = session.req_header();
         let outcome = edge_code::viewer_response(ctx, req, resp, viewer_ip(session)).await;
-        let streams = head || (!empty && !matches!(resp.status.as_u16(), 204 | 304));
         match outcome {
-            Ok(Some(body)) if streams => ctx.viewer_body = Some(body),
-            Err(answer) if streams => {
+            Ok(None) => {}
+            Ok(Some(body)) => ctx.viewer_body = Some(body),
+            Err(answer) => {
                 ctx.x_cache = answer.x_cache;
                 *resp = viewer_response::generated_header(&answer)?;
                 ctx.viewer_body = Some(answer.body);
             }
-            outcome => replace_response(ctx, resp, outcome)?,
         }
-        if head {
-            // A `HEAD` response has no body to swap: its header says what a `GET` would carry.
-            ctx.viewer_body = None;
+        if ctx.viewer_body.is_some() {
+            if origin_response::carries_body(session.req_header().method.as_str(), resp) {
+                session.response_gets_body = true;
+            } else {
+                ctx.viewer_body = None;
+                origin_response::drop_body(resp);
+            }
         }
         ctx.first_byte = Some(ctx.started.elapsed());
         viewer_response::add_cloudfront_headers(resp, ctx, session.req_header().version)
@@ -878,9 +874,8 @@ impl ProxyHttp for Edge {
         };
         let sent = match page {
             Some((mut header, body)) => {
-                // A custom error page reports an error; a viewer-response function's result keeps
-                // the X-Cache of the response it changed (or of its own failure) and already had
-                // the response headers policy applied.
+                // A custom error page reports an error; an edge function's failure keeps its own
+                // X-Cache (`LambdaExecutionError from cloudfront`, …).
                 if !ctx.function_replaced_response {
                     ctx.x_cache = XCache::Error;
                     let _ = response_headers::apply(ctx, session.req_header(), &mut header);

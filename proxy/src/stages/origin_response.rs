@@ -110,13 +110,19 @@ pub fn observe_latency(ctx: &RequestContext) {
         .observe(started.elapsed().as_secs_f64());
 }
 
-/// Whether the origin's answer carries no body stream (RFC 9110 §6.4.1: a `HEAD`, `204` and `304`
-/// never do; `Content-Length: 0` has none to carry).
-pub fn is_bodiless(method: &str, resp: &ResponseHeader) -> bool {
-    method == "HEAD"
-        || matches!(resp.status.as_u16(), 204 | 304)
-        || resp
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() == b"0")
+/// Whether a response to `method` carries a body, so that one edge code sets can be sent
+/// (RFC 9110 §6.4.1): a `HEAD` response never does (its header describes the `GET`'s), nor does a
+/// `204` or `304`. A response with `Content-Length: 0` does: the edge code's body follows its
+/// header (`Session::response_gets_body`, vendor/README.md).
+pub fn carries_body(method: &str, resp: &ResponseHeader) -> bool {
+    method != "HEAD" && !matches!(resp.status.as_u16(), 204 | 304)
+}
+
+/// Drops a body edge code set on a response that carries none (`carries_body`): a `204` or `304`
+/// loses the `Content-Length` that described it; a `HEAD` response keeps it, for what a `GET`
+/// would carry.
+pub fn drop_body(resp: &mut ResponseHeader) {
+    if matches!(resp.status.as_u16(), 204 | 304) {
+        resp.remove_header(&http::header::CONTENT_LENGTH);
+    }
 }

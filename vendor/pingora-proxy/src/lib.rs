@@ -643,6 +643,27 @@ pub struct Session {
     /// attempt in place of the retry buffer, which holds at most 64 KB; what the downstream sends
     /// after it follows.
     pub request_body_read_ahead: Option<Bytes>,
+    /// localfront patch: set by `upstream_response_filter` or `response_filter` when the
+    /// application gives the response a body of its own. When the response's header ends the
+    /// stream (an answer without a body stream, e.g. `Content-Length: 0`), the proxy no longer
+    /// ends the response with the header: it follows it with an empty end-of-body task, for the
+    /// body filters to fill, which the cache then stores and the downstream is sent like any body.
+    /// No effect when a body follows the header anyway. Cleared by each header filter.
+    pub response_gets_body: bool,
+    /// localfront patch: the empty end-of-body task owed after the header just filtered, and
+    /// whether it passes the upstream filters and the cache too (the upstream header was the one
+    /// given a body) or only the downstream filters.
+    owed_body_task: Option<BodyTaskOwed>,
+}
+
+/// localfront patch: which filters an owed end-of-body task passes (`Session::response_gets_body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyTaskOwed {
+    /// The upstream filters, the cache and the downstream filters: an upstream header was given a
+    /// body by `upstream_response_filter`.
+    Upstream,
+    /// Only the downstream filters: `response_filter` gave the body.
+    Downstream,
 }
 
 impl Session {
@@ -671,7 +692,28 @@ impl Session {
             upstream_write_pending_time: Duration::ZERO,
             shutdown_flag,
             request_body_read_ahead: None,
+            response_gets_body: false,
+            owed_body_task: None,
         }
+    }
+
+    /// localfront patch: after a header filter, takes `response_gets_body`; when it was set and
+    /// `end_of_stream` (the header ends the response), the header no longer ends it and an empty
+    /// end-of-body task is owed (`take_owed_body_task`).
+    fn body_follows_header(&mut self, end_of_stream: &mut bool, owed: BodyTaskOwed) {
+        if std::mem::take(&mut self.response_gets_body) && *end_of_stream {
+            *end_of_stream = false;
+            self.owed_body_task.get_or_insert(owed);
+        }
+    }
+
+    /// localfront patch: the end-of-body task owed after the header just filtered, if any, and
+    /// whether it comes "from cache" in the sense of the response filters (skips the upstream
+    /// filters and the cache).
+    fn take_owed_body_task(&mut self) -> Option<(HttpTask, bool)> {
+        self.owed_body_task
+            .take()
+            .map(|owed| (HttpTask::Body(None, true), owed == BodyTaskOwed::Downstream))
     }
 
     /// Create a new [Session] from the given [Stream]

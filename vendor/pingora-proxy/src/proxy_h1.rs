@@ -420,6 +420,21 @@ where
             let task = self
                 .h1_response_filter(session, t, ctx, serve_from_cache, range_body_filter, false)
                 .await?;
+            // localfront patch: the end-of-body task owed after a header given a body.
+            let owed_body = match session.take_owed_body_task() {
+                Some((body, from_cache)) => Some(
+                    self.h1_response_filter(
+                        session,
+                        body,
+                        ctx,
+                        serve_from_cache,
+                        range_body_filter,
+                        from_cache,
+                    )
+                    .await?,
+                ),
+                None => None,
+            };
             if serve_from_cache.is_miss_header() {
                 response_state.enable_cached_response();
             }
@@ -431,6 +446,7 @@ where
                 }
             }
             filtered_tasks.push(task);
+            filtered_tasks.extend(owed_body);
         }
 
         if !serve_from_cache.should_send_to_downstream() {
@@ -879,6 +895,11 @@ where
                 trace!("delaying upstream response for {duration:?}");
                 time::sleep(duration).await;
             }
+            // localfront patch: a body `upstream_response_filter` gave a header that ends the
+            // stream follows it, before the cache sees the header (vendor/README.md).
+            if let HttpTask::Header(_, end) = &mut task {
+                session.body_follows_header(end, BodyTaskOwed::Upstream);
+            }
 
             if let HttpTask::Header(header, _) = &task {
                 reject_mismatched_h1_upgrade_101(session, header, "h1_upstream_filter")
@@ -922,7 +943,7 @@ where
         );
 
         let res = match task {
-            HttpTask::Header(mut header, end) => {
+            HttpTask::Header(mut header, mut end) => {
                 /* Downstream revalidation/range, only needed when cache modified headers because otherwise origin
                  * will handle it */
                 if session.upstream_headers_mutated_for_cache() {
@@ -968,6 +989,10 @@ where
                     // Re-check after response_filter in case it changed the final status to 101.
                     reject_mismatched_h1_upgrade_101(session, &header, "h1_response_filter")
                         .map_err(|e| e.into_in())?;
+                    // localfront patch: a body `response_filter` gave a header that ends the
+                    // stream follows it. (The cache's own header tasks are followed by body
+                    // tasks unless they are header-only.)
+                    session.body_follows_header(&mut end, BodyTaskOwed::Downstream);
                 }
                 Ok(HttpTask::Header(header, end))
             }

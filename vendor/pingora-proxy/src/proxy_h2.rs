@@ -469,6 +469,20 @@ where
                 )
                 .await?,
             );
+            // localfront patch: the end-of-body task owed after a header given a body.
+            if let Some((body, from_cache)) = session.take_owed_body_task() {
+                filtered_tasks.push(
+                    self.h2_response_filter(
+                        session,
+                        body,
+                        ctx,
+                        serve_from_cache,
+                        range_body_filter,
+                        from_cache,
+                    )
+                    .await?,
+                );
+            }
             if serve_from_cache.is_miss_header() {
                 response_state.enable_cached_response();
             }
@@ -899,6 +913,11 @@ where
                 trace!("delaying upstream response for {duration:?}");
                 time::sleep(duration).await;
             }
+            // localfront patch: a body `upstream_response_filter` gave a header that ends the
+            // stream follows it, before the cache sees the header (vendor/README.md).
+            if let HttpTask::Header(_, end) = &mut task {
+                session.body_follows_header(end, BodyTaskOwed::Upstream);
+            }
 
             // cache the original response before any downstream transformation
             // requests that bypassed cache still need to run filters to see if the response has become cacheable
@@ -937,7 +956,7 @@ where
         );
 
         let res = match task {
-            HttpTask::Header(mut header, eos) => {
+            HttpTask::Header(mut header, mut eos) => {
                 /* Downstream revalidation, only needed when cache is on because otherwise origin
                  * will handle it */
                 if session.upstream_headers_mutated_for_cache() {
@@ -956,6 +975,11 @@ where
                 self.inner
                     .response_filter(session, &mut header, ctx)
                     .await?;
+                if !from_cache {
+                    // localfront patch: a body `response_filter` gave a header that ends the
+                    // stream follows it.
+                    session.body_follows_header(&mut eos, BodyTaskOwed::Downstream);
+                }
                 /* Downgrade the version so that write_response_header won't panic */
                 header.set_version(Version::HTTP_11);
 
