@@ -648,7 +648,9 @@ pub struct Session {
     /// stream (an answer without a body stream, e.g. `Content-Length: 0`), the proxy no longer
     /// ends the response with the header: it follows it with an empty end-of-body task, for the
     /// body filters to fill, which the cache then stores and the downstream is sent like any body.
-    /// No effect when a body follows the header anyway. Cleared by each header filter.
+    /// No effect when a body follows the header anyway, nor on a cache hit (pingora's hit path
+    /// calls the body filters at the end of an empty body) or a custom upstream. Cleared by each
+    /// header filter of the HTTP/1.x and HTTP/2 upstream paths.
     pub response_gets_body: bool,
     /// localfront patch: the empty end-of-body task owed after the header just filtered, and
     /// whether it passes the upstream filters and the cache too (the upstream header was the one
