@@ -252,3 +252,20 @@ fn promise_jobs_left_by_a_run_run_in_that_run() {
         ]
     );
 }
+
+#[test]
+fn a_regular_expression_literal_is_a_new_object_each_run() {
+    // The compiled pattern is shared between runs (vendor/boa_engine's per-thread cache); the
+    // `RegExp` object and its `lastIndex` are not.
+    assert_pristine_every_run(
+        "var re = /o/g; re.exec('foo'); seen = re.lastIndex + ':' + 'foo'.replace(/O/gi, '0') + \
+         ':' + new RegExp('o', 'g').lastIndex + ':' + /o/y.test('foo');",
+        "2:f00:0:false",
+    );
+    // The same source with other flags is another pattern; a bad pattern is still an error.
+    assert_pristine_every_run(
+        "seen = /^A/.test('abc') + ':' + /^A/i.test('abc') + ':' + \
+         (function () { try { new RegExp('('); return 'no'; } catch (e) { return e.name; } })();",
+        "false:true:SyntaxError",
+    );
+}

@@ -27,6 +27,8 @@ use boa_macros::{js_str, utf16};
 use boa_parser::lexer::regex::RegExpFlags;
 use regress::{Flags, Range, Regex};
 use std::str::FromStr;
+// localfront patch: compiled patterns shared per thread (see `compiled`).
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use super::{BuiltInBuilder, BuiltInConstructor, IntrinsicObject};
 
@@ -40,11 +42,46 @@ mod tests;
 // Safety: `RegExp` does not contain any objects which needs to be traced, so this is safe.
 #[boa_gc(unsafe_empty_trace)]
 pub struct RegExp {
-    /// Regex matcher.
-    matcher: Regex,
+    /// Regex matcher (localfront patch: shared through `compiled`).
+    matcher: Rc<Regex>,
     flags: RegExpFlags,
     original_source: JsString,
     original_flags: JsString,
+}
+
+/// localfront patch: compiled patterns, per thread, by source and flags. A regular expression
+/// literal is compiled again each time it is evaluated, and a CloudFront Function's handler is
+/// evaluated once per request: without this, `uri.replace(/^\/fn\//, …)` compiled its pattern on
+/// every run (≈ 13k instructions). A `Regex` is immutable, so sharing it between `RegExp` objects
+/// and contexts is unobservable. Bounded: patterns over `COMPILED_MAX_PATTERN` code units are not
+/// kept, and the map is emptied when it holds `COMPILED_MAX_ENTRIES`.
+fn compiled(
+    p: &JsString,
+    f: &JsString,
+    compile: impl FnOnce() -> JsResult<Regex>,
+) -> JsResult<Rc<Regex>> {
+    const COMPILED_MAX_ENTRIES: usize = 256;
+    const COMPILED_MAX_PATTERN: usize = 1024;
+    thread_local! {
+        static COMPILED: RefCell<HashMap<(JsString, JsString), Rc<Regex>>> =
+            RefCell::new(HashMap::new());
+    }
+    if p.len() > COMPILED_MAX_PATTERN {
+        return compile().map(Rc::new);
+    }
+    let key = (p.clone(), f.clone());
+    if let Some(hit) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let regex = Rc::new(compile()?);
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= COMPILED_MAX_ENTRIES {
+            c.clear();
+        }
+        c.insert(key, regex.clone());
+    });
+    Ok(regex)
 }
 
 impl RegExp {
@@ -355,7 +392,7 @@ impl RegExp {
         let full_unicode =
             flags.contains(RegExpFlags::UNICODE) || flags.contains(RegExpFlags::UNICODE_SETS);
 
-        let matcher = if full_unicode {
+        let compile = || -> JsResult<Regex> { Ok(if full_unicode {
             // Unicode mode (u/v flag) OR pattern has named groups:
             // compile as full Unicode codepoints.
             Regex::from_unicode(p.code_points().map(CodePoint::as_u32), Flags::from(flags))
@@ -382,7 +419,8 @@ impl RegExp {
                 JsNativeError::syntax()
                     .with_message(format!("failed to create matcher: {}", error.text))
             })?
-        };
+        }) };
+        let matcher = compiled(&p, &f, compile)?;
 
         // 15. Assert: parseResult is a Pattern Parse Node.
         // 16. Set obj.[[OriginalSource]] to P.
