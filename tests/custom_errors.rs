@@ -140,3 +140,32 @@ async fn the_origins_error_is_cached_and_answered_with_the_page_from_cache() {
     assert_eq!(head.status(), 404);
     assert_eq!(head.headers()["content-length"], "25");
 }
+
+#[tokio::test]
+async fn an_origin_error_without_a_body_gets_the_page_and_keeps_the_connection_open() {
+    let app = TestOrigin::start(|_| Reply::new(503, "")).await;
+    let pages = pages_bucket();
+    let lf = Localfront::builder()
+        .origin("app", &app)
+        .raw_origin("pages", &pages_origin(&pages))
+        .behavior("/errors/*", "pages", "")
+        .default_behavior("app", "")
+        .tail(&rule(503, "/errors/5xx.html", 503))
+        .start()
+        .await;
+
+    // The origin's `503` has `Content-Length: 0`: the page follows its header, fresh and then
+    // from the error cache, on one keep-alive connection.
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    for _ in 0..2 {
+        let res =
+            support::raw::exchange(&mut conn, "GET /down HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .await;
+        assert_eq!(support::raw::status(&res), 503, "{res}");
+        let lower = res.to_ascii_lowercase();
+        assert!(lower.contains("x-cache: error from cloudfront"), "{res}");
+        assert!(!lower.contains("connection: close"), "{res}");
+        assert!(res.ends_with("\r\n\r\n<h1>custom outage</h1>"), "{res}");
+    }
+    assert_eq!(app.requests().len(), 1);
+}

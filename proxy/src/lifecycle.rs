@@ -770,25 +770,20 @@ impl ProxyHttp for Edge {
             );
         }
         // Custom error response: the origin's error (fresh or cached for its error TTL) is answered
-        // with the page; the body is swapped in `response_body_filter`. Not when the error has no
-        // body to swap (`Content-Length: 0` on a GET) — then the error is sent as it is.
-        let empty = resp
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() == b"0");
-        let head = session.req_header().method == http::Method::HEAD;
-        if head || !empty {
-            if let Some((page, body)) = self.custom_error_page(ctx, resp.status.as_u16()).await {
-                *resp = page;
-                ctx.viewer_body = Some(body);
-                ctx.x_cache = XCache::Error;
-                response_headers::apply(ctx, session.req_header(), resp)?;
-                return viewer_response::add_cloudfront_headers(
-                    resp,
-                    ctx,
-                    session.req_header().version,
-                );
-            }
+        // with the page; the body is swapped in `response_body_filter`, or follows the header of an
+        // error without a body stream (`Content-Length: 0`; `Session::response_gets_body`).
+        if let Some((page, body)) = self.custom_error_page(ctx, resp.status.as_u16()).await {
+            *resp = page;
+            ctx.viewer_body = Some(body);
+            ctx.x_cache = XCache::Error;
+            session.response_gets_body =
+                origin_response::carries_body(session.req_header().method.as_str(), resp);
+            response_headers::apply(ctx, session.req_header(), resp)?;
+            return viewer_response::add_cloudfront_headers(
+                resp,
+                ctx,
+                session.req_header().version,
+            );
         }
         response_headers::apply(ctx, session.req_header(), resp)?;
         // viewer-response: a CloudFront Function or Lambda@Edge handler. A body it sets (or its
