@@ -22,6 +22,19 @@ fn pages_origin(pages: &tempfile::TempDir) -> String {
     format!("s3 = {{ directory = \"{}\" }}", pages.path().display())
 }
 
+/// localfront with `app` as the default behavior's origin, the pages bucket behind `/errors/*`,
+/// and the custom error response `rule`.
+async fn app_with_pages(app: &TestOrigin, pages: &tempfile::TempDir, rule: &str) -> Localfront {
+    Localfront::builder()
+        .origin("app", app)
+        .raw_origin("pages", &pages_origin(pages))
+        .behavior("/errors/*", "pages", "")
+        .default_behavior("app", "")
+        .tail(rule)
+        .start()
+        .await
+}
+
 fn rule(code: u16, page: &str, response_code: u16) -> String {
     format!("[[distributions.custom_error_responses]]\nerror_code = {code}\nresponse_page_path = \"{page}\"\nresponse_code = {response_code}")
 }
@@ -34,14 +47,7 @@ async fn an_origin_error_is_answered_with_the_page_from_the_matching_behavior() 
     })
     .await;
     let pages = pages_bucket();
-    let lf = Localfront::builder()
-        .origin("app", &app)
-        .raw_origin("pages", &pages_origin(&pages))
-        .behavior("/errors/*", "pages", "")
-        .default_behavior("app", "")
-        .tail(&rule(404, "/errors/404.html", 200))
-        .start()
-        .await;
+    let lf = app_with_pages(&app, &pages, &rule(404, "/errors/404.html", 200)).await;
 
     let res = lf.get("/missing").await;
     assert_eq!(res.status(), 200);
@@ -79,14 +85,7 @@ async fn cloudfront_generated_errors_use_the_custom_page_too() {
 async fn a_missing_error_page_leaves_the_original_error() {
     let app = TestOrigin::status(404).await;
     let pages = pages_bucket();
-    let lf = Localfront::builder()
-        .origin("app", &app)
-        .raw_origin("pages", &pages_origin(&pages))
-        .behavior("/errors/*", "pages", "")
-        .default_behavior("app", "")
-        .tail(&rule(404, "/errors/nope.html", 200))
-        .start()
-        .await;
+    let lf = app_with_pages(&app, &pages, &rule(404, "/errors/nope.html", 200)).await;
 
     let res = lf.get("/x").await;
     assert_eq!(res.status(), 404);
@@ -119,14 +118,7 @@ async fn error_pages_are_fetched_without_viewer_protocol_redirects() {
 async fn the_origins_error_is_cached_and_answered_with_the_page_from_cache() {
     let app = TestOrigin::start(|_| Reply::new(404, "app 404")).await;
     let pages = pages_bucket();
-    let lf = Localfront::builder()
-        .origin("app", &app)
-        .raw_origin("pages", &pages_origin(&pages))
-        .behavior("/errors/*", "pages", "")
-        .default_behavior("app", "")
-        .tail(&rule(404, "/errors/404.html", 404))
-        .start()
-        .await;
+    let lf = app_with_pages(&app, &pages, &rule(404, "/errors/404.html", 404)).await;
 
     for _ in 0..3 {
         let res = lf.get("/missing").await;
@@ -145,14 +137,7 @@ async fn the_origins_error_is_cached_and_answered_with_the_page_from_cache() {
 async fn an_origin_error_without_a_body_gets_the_page_and_keeps_the_connection_open() {
     let app = TestOrigin::start(|_| Reply::new(503, "")).await;
     let pages = pages_bucket();
-    let lf = Localfront::builder()
-        .origin("app", &app)
-        .raw_origin("pages", &pages_origin(&pages))
-        .behavior("/errors/*", "pages", "")
-        .default_behavior("app", "")
-        .tail(&rule(503, "/errors/5xx.html", 503))
-        .start()
-        .await;
+    let lf = app_with_pages(&app, &pages, &rule(503, "/errors/5xx.html", 503)).await;
 
     // The origin's `503` has `Content-Length: 0`: the page follows its header, fresh and then
     // from the error cache, on one keep-alive connection.
