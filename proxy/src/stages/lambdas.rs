@@ -214,10 +214,15 @@ fn cf(
 fn headers_of(map: &http::HeaderMap) -> Headers {
     let mut headers = Headers::default();
     for (name, value) in map {
-        headers.append(
-            &le::title_case(name.as_str()),
-            String::from_utf8_lossy(value.as_bytes()),
-        );
+        // `http` keeps names in lowercase already: the map's key as it is, the key title-cased.
+        headers
+            .0
+            .entry(name.as_str().to_owned())
+            .or_default()
+            .push(le::Header {
+                key: Some(le::title_case(name.as_str())),
+                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            });
     }
     headers
 }

@@ -2,6 +2,7 @@
 //! CloudFront's rules about which of them a handler may touch (spec/lambda-edge.md §1, §8;
 //! spec/cloudfront-functions.md §10).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ impl Headers {
     /// The first value of `name` (any case).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
-            .get(&name.to_ascii_lowercase())
+            .get(lowercase(name).as_ref())
             .and_then(|values| values.first())
             .map(|h| h.value.as_str())
     }
@@ -36,7 +37,7 @@ impl Headers {
     /// Every value of `name` (any case), in order.
     pub fn get_all(&self, name: &str) -> impl Iterator<Item = &str> {
         self.0
-            .get(&name.to_ascii_lowercase())
+            .get(lowercase(name).as_ref())
             .into_iter()
             .flatten()
             .map(|h| h.value.as_str())
@@ -66,12 +67,12 @@ impl Headers {
 
     /// Removes `name` (any case), returning its values.
     pub fn remove(&mut self, name: &str) -> Option<Vec<Header>> {
-        self.0.remove(&name.to_ascii_lowercase())
+        self.0.remove(lowercase(name).as_ref())
     }
 
     /// Whether `name` (any case) is present.
     pub fn contains(&self, name: &str) -> bool {
-        self.0.contains_key(&name.to_ascii_lowercase())
+        self.0.contains_key(lowercase(name).as_ref())
     }
 
     /// `(lowercase name, values)` pairs in name order.
@@ -90,6 +91,15 @@ impl Headers {
                     .sum::<usize>()
             })
             .sum()
+    }
+}
+
+/// `name` in lowercase, borrowed when it already is (the keys of the map are): lookups by the
+/// map's own keys, the usual case on the hot path, allocate nothing.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    match name.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(name.to_ascii_lowercase()),
+        false => Cow::Borrowed(name),
     }
 }
 

@@ -2,14 +2,13 @@
 //! (spec/lambda-edge.md §3, §4, §6, §8). Each rule returns the first [`ValidationError`] found;
 //! any error is a 502 `LambdaValidationError`.
 
-use std::collections::BTreeSet;
-
 use base64::Engine as _;
 
 use super::error::ValidationError;
 use super::event::{BodyAction, BodyEncoding, Cf, EventType, Request, Response};
 use super::headers::{
-    is_added_after_viewer_request, is_disallowed, is_read_only, is_token, is_valid_value, Headers,
+    is_added_after_viewer_request, is_disallowed, is_read_only, is_token, is_valid_value, Header,
+    Headers,
 };
 use super::limits::{generated_response_limit, replaced_body_limit};
 use super::origin::validate_origin;
@@ -258,14 +257,36 @@ fn check_header_changes(
     before: &Headers,
     after: &Headers,
 ) -> Result<(), ValidationError> {
-    let names: BTreeSet<&str> = before
-        .0
-        .keys()
-        .chain(after.0.keys())
-        .map(String::as_str)
-        .collect();
-    for name in names {
-        if before.get_all(name).eq(after.get_all(name)) {
+    // Both maps are sorted by lowercase name: walk them together, visiting each name once.
+    let mut before_iter = before.0.iter().peekable();
+    let mut after_iter = after.0.iter().peekable();
+    loop {
+        let (name, unchanged) = match (before_iter.peek(), after_iter.peek()) {
+            (None, None) => return Ok(()),
+            (Some((b, bv)), Some((a, av))) if b == a => {
+                let same = values_equal(bv, av);
+                let name = b.as_str();
+                before_iter.next();
+                after_iter.next();
+                (name, same)
+            }
+            (Some((b, _)), Some((a, _))) if b < a => {
+                let name = b.as_str();
+                before_iter.next();
+                (name, false)
+            }
+            (Some((b, _)), None) => {
+                let name = b.as_str();
+                before_iter.next();
+                (name, false)
+            }
+            (_, Some((a, _))) => {
+                let name = a.as_str();
+                after_iter.next();
+                (name, false)
+            }
+        };
+        if unchanged {
             continue;
         }
         if is_disallowed(name) {
@@ -282,5 +303,9 @@ fn check_header_changes(
             });
         }
     }
-    Ok(())
+}
+
+/// The same values in the same order; the `key` case may differ.
+fn values_equal(before: &[Header], after: &[Header]) -> bool {
+    before.len() == after.len() && before.iter().zip(after).all(|(b, a)| b.value == a.value)
 }
