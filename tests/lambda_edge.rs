@@ -795,3 +795,53 @@ async fn a_viewer_response_body_on_an_empty_answer_keeps_the_connection_open() {
         assert_eq!(res.text().await.unwrap(), format!("mirrored 200 {path}"));
     }
 }
+
+#[tokio::test]
+async fn an_origin_response_failure_is_not_cached_and_keeps_the_connection_open() {
+    let origin = TestOrigin::named("app").await;
+    let empty = empty_origin().await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .origin("empty", &empty)
+        .behavior("/fine/*", "app", "")
+        .behavior(
+            "/empty",
+            "empty",
+            "lambda_associations = { origin_response = \"trap\" }",
+        )
+        .default_behavior(
+            "app",
+            "lambda_associations = { origin_response = \"trap\" }",
+        )
+        .tail(&declare("trap", "trap", ""))
+        .start()
+        .await;
+
+    // The handler traps on every origin answer — one with a body and one without
+    // (`Content-Length: 0`): each viewer gets CloudFront's 503 on a connection that stays open,
+    // and nothing is cached (CachingOptimized would keep the origin's 200 for a day).
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    for path in ["/x", "/x", "/empty", "/empty"] {
+        let res = raw::exchange(
+            &mut conn,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        )
+        .await;
+        assert_eq!(raw::status(&res), 503, "{res}");
+        let lower = res.to_ascii_lowercase();
+        assert!(
+            lower.contains("x-cache: lambdaexecutionerror from cloudfront\r\n"),
+            "{res}"
+        );
+        assert!(!lower.contains("connection: close"), "{res}");
+        assert!(
+            res.contains("The Lambda function associated with the CloudFront distribution"),
+            "{res}"
+        );
+    }
+    assert_eq!(origin.requests().len(), 2);
+    assert_eq!(empty.requests().len(), 2);
+    let res = raw::exchange(&mut conn, "GET /fine/y HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    assert!(res.ends_with("origin app: /fine/y"), "{res}");
+}

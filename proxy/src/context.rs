@@ -12,6 +12,7 @@ use crate::snapshot::Snapshot;
 use crate::stages::compress::Compressor;
 use crate::stages::exchange::Exchange;
 use crate::stages::request_body::RequestBody;
+use crate::stages::Generated;
 use crate::trace::Trace;
 
 /// What CloudFront reports in `X-Cache` (spec/distribution.md §8).
@@ -121,6 +122,9 @@ pub struct RequestContext {
     pub compute_utilization: Option<u8>,
     /// A body an origin-response handler set, and whether it went out in place of the origin's.
     pub origin_response_body: Option<(Bytes, bool)>,
+    /// The 502/503 of an origin-response handler that failed (`upstream_response_filter`), sent
+    /// in `response_filter` in the origin response's place: not cached, the connection kept.
+    pub origin_response_failure: Option<Box<Generated>>,
     /// The viewer's body as Lambda@Edge IncludeBody read it, and a handler's replacement.
     pub request_body: RequestBody,
     /// Counts the request in `localfront_requests_in_flight` while it lives.
@@ -193,6 +197,7 @@ impl RequestContext {
             trace: None,
             compute_utilization: None,
             origin_response_body: None,
+            origin_response_failure: None,
             request_body: RequestBody::default(),
             _in_flight: InFlight::new(),
         }

@@ -82,8 +82,8 @@ fn viewer_timers(session: &mut Session, timeouts: &localfront_config::ViewerTime
     }
 }
 
-/// Answers with an edge function's failure (or an origin group secondary's origin-request
-/// failure): a whole response written in `fail_to_proxy`.
+/// Answers with an origin group secondary's origin-request failure: a whole response written in
+/// `fail_to_proxy`.
 fn replace_response(ctx: &mut RequestContext, answer: Generated) -> Result<()> {
     ctx.x_cache = answer.x_cache;
     let header = viewer_response::generated_header(&answer)?;
@@ -490,6 +490,11 @@ impl ProxyHttp for Edge {
                 "unrouted",
             )));
         };
+        if ctx.origin_response_failure.is_some() {
+            return Ok(RespCacheable::Uncacheable(NoCacheReason::Custom(
+                "origin-response handler failed",
+            )));
+        }
         let behavior = &d.cache_behaviors[ctx.behavior];
         let rule = d
             .custom_error_responses
@@ -711,7 +716,12 @@ impl ProxyHttp for Edge {
                     origin_response::drop_body(resp);
                 }
             }
-            Err(answer) => replace_response(ctx, answer)?,
+            // Its 502/503 is sent by `response_filter` in the origin response's place, as a custom
+            // error page is: not cached, the origin's body dropped, the viewer connection kept.
+            Err(answer) => {
+                ctx.origin_response_failure = Some(Box::new(answer));
+                return Ok(());
+            }
         }
         // Compression happens before the cache stores the object (spec/distribution.md §10).
         if let (Some(_), Some(d)) = (&ctx.cache_key, ctx.distribution()) {
@@ -761,6 +771,23 @@ impl ProxyHttp for Edge {
             "cache_result",
             |ctx| json!({ "x_cache": ctx.x_cache.header_value(), "phase": format!("{phase:?}") }),
         );
+        if let Some(answer) = ctx.origin_response_failure.take() {
+            // An origin-response handler failed: its error replaces the response, without the
+            // response headers policy or viewer-response (as for any edge function's error); the
+            // page goes out in `response_body_filter` or follows a header without a body stream.
+            ctx.x_cache = answer.x_cache;
+            *resp = viewer_response::generated_header(&answer)?;
+            if origin_response::carries_body(session.req_header().method.as_str(), resp) {
+                ctx.viewer_body = Some(answer.body);
+                session.response_gets_body = true;
+            }
+            ctx.first_byte = Some(ctx.started.elapsed());
+            return viewer_response::add_cloudfront_headers(
+                resp,
+                ctx,
+                session.req_header().version,
+            );
+        }
         if resp.status == http::StatusCode::SWITCHING_PROTOCOLS {
             // The tunnel opens: no error page or viewer-response code applies to a `101`.
             return viewer_response::add_cloudfront_headers(
