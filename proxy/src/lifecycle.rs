@@ -458,10 +458,13 @@ impl ProxyHttp for Edge {
         ctx.trace("cache_lookup", |ctx| json!({ "key": ctx.cache_key }));
         if ctx.cache_key.is_some() {
             let c = &self.cache;
+            // No `set_max_file_size_bytes`: pingora would fail the whole response (its viewers
+            // follow the write) when a body outgrows it mid-stream. The store enforces
+            // `cache_max_object_bytes` itself, and `response_cache_filter` turns away an object
+            // whose `Content-Length` is over it.
             session
                 .cache
                 .enable(c.storage, Some(c.eviction), None, Some(c.lock), None);
-            session.cache.set_max_file_size_bytes(c.max_object_bytes);
         }
         Ok(())
     }
@@ -494,6 +497,14 @@ impl ProxyHttp for Edge {
             return Ok(RespCacheable::Uncacheable(NoCacheReason::Custom(
                 "origin-response handler failed",
             )));
+        }
+        let too_large = resp
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+            .is_some_and(|len| len > self.cache.max_object_bytes);
+        if too_large {
+            return Ok(RespCacheable::Uncacheable(NoCacheReason::ResponseTooLarge));
         }
         let behavior = &d.cache_behaviors[ctx.behavior];
         let rule = d
@@ -668,7 +679,9 @@ impl ProxyHttp for Edge {
         _client_reused: bool,
     ) -> Box<Error> {
         let mut e = e.more_context(format!("Peer: {peer}"));
-        if ctx.replacement.is_some() {
+        // Once the viewer has the response header (a body cut short, or a cache write followed
+        // by the viewer), another attempt would answer it twice.
+        if ctx.replacement.is_some() || session.as_ref().response_written().is_some() {
             e.set_retry(false);
             return e;
         }
@@ -875,6 +888,15 @@ impl ProxyHttp for Edge {
         if e.etype() != &CUSTOM_ERROR_RESPONSE {
             let error = e.to_string();
             ctx.trace("error", |_| json!({ "status": status, "error": error }));
+        }
+        // The viewer has the response header already (a body cut short): an error page now would
+        // be written into that body — and end a chunked one as if complete. The connection closes
+        // short of the body instead.
+        if let Some(written) = session.response_written() {
+            return FailToProxy {
+                error_code: written.status.as_u16(),
+                can_reuse_downstream: false,
+            };
         }
         let dead_viewer = matches!(e.esource(), pingora::ErrorSource::Downstream)
             && matches!(

@@ -30,7 +30,8 @@ pub struct EdgeCache {
     pub eviction: &'static Manager<SHARDS>,
     /// Coalesces concurrent misses for one key into one origin fetch.
     pub lock: &'static CacheKeyLockImpl,
-    /// Objects larger than this are served but not stored.
+    /// Objects larger than this are served but not stored (the store enforces it on bodies
+    /// without a `Content-Length`).
     pub max_object_bytes: usize,
 }
 
@@ -41,7 +42,7 @@ impl EdgeCache {
         // The item-count hint only pre-sizes the LRU; the byte weight is the bound.
         let eviction = Box::leak(Box::new(Manager::<SHARDS>::with_capacity(max_bytes, 8192)));
         Self {
-            storage: Box::leak(Box::default()),
+            storage: Box::leak(Box::new(MemoryStorage::new(max_object_bytes))),
             eviction,
             lock: Box::leak(CacheLock::new_boxed(LOCK_TIMEOUT)),
             max_object_bytes,

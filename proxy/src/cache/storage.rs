@@ -12,6 +12,15 @@
 //! header, the distribution and path (for invalidations) and the eviction manager's key, packed
 //! with exact capacity.
 //!
+//! A miss is visible while it is fetched ("streaming partial writes" in pingora-cache): the cache
+//! lock is released once the header is stored, and a concurrent request for the object follows the
+//! write in progress — its body streams as the origin's arrives — instead of waiting for the whole
+//! object. The writer's own viewer reads its body from the write too. A write that fails (origin
+//! error mid-body, a response cut short) ends every reader with an error, so the viewer's
+//! connection closes short of the body, and nothing is stored. An object that outgrows
+//! `cache_max_object_bytes` mid-stream is served in full to the viewers already following it but
+//! not stored; later requests go to the origin.
+//!
 //! The header is kept in pingora's serialized form — a zstd frame, which `CacheMeta::deserialize`
 //! requires — but written as **raw (stored) zstd blocks** (RFC 8878 §3.1.1.2): decompressing those
 //! is a copy, where pingora's own compressed frame made every hit rebuild Huffman tables (~11 % of
@@ -19,11 +28,11 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes};
 use parking_lot::RwLock;
 use pingora::cache::eviction::CacheEntryKey;
 use pingora::cache::key::{CacheHashKey, CompactCacheKey, HashBinary};
@@ -32,6 +41,7 @@ use pingora::cache::trace::SpanHandle;
 use pingora::cache::{CacheKey, CacheMeta, HitHandler, MissHandler, PurgeType, Storage};
 use pingora::http::ResponseHeader;
 use pingora::{Error, ErrorType, Result};
+use tokio::sync::watch;
 
 use super::key::KeyParts;
 
@@ -75,6 +85,15 @@ impl Entry {
             blob: blob.as_slice().into(),
             ends,
         })
+    }
+
+    /// The same object with `body`.
+    fn with_body(&self, body: Bytes) -> Self {
+        Self {
+            body,
+            blob: self.blob.clone(),
+            ends: self.ends,
+        }
     }
 
     fn part(&self, i: usize) -> &[u8] {
@@ -157,13 +176,32 @@ fn write_raw_frame(header: &ResponseHeader, out: &mut Vec<u8>) {
 }
 
 /// The in-memory object store.
-#[derive(Default)]
 pub struct MemoryStorage {
     entries: RwLock<HashMap<HashBinary, Arc<Entry>>>,
+    /// Objects being fetched, newest last per key; lookups follow the newest.
+    writes: RwLock<HashMap<HashBinary, Vec<Arc<Write>>>>,
+    /// Writes in `writes`: while none is, a lookup does not look there.
+    writing: AtomicUsize,
+    /// Tags the next write (pingora's "streaming write tag").
+    next_write: AtomicU64,
     bytes: AtomicU64,
+    /// Larger objects are served but not stored.
+    max_object_bytes: usize,
 }
 
 impl MemoryStorage {
+    /// An empty store keeping objects of up to `max_object_bytes`.
+    pub fn new(max_object_bytes: usize) -> Self {
+        Self {
+            entries: RwLock::default(),
+            writes: RwLock::default(),
+            writing: AtomicUsize::new(0),
+            next_write: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            max_object_bytes,
+        }
+    }
+
     /// Bytes of bodies held.
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
@@ -181,6 +219,20 @@ impl MemoryStorage {
         distribution: &str,
         matches: impl Fn(&str) -> bool,
     ) -> Vec<CompactCacheKey> {
+        // A write in progress finishes for its viewers but is not stored: it may have been
+        // fetched before the invalidation.
+        let writes: Vec<Arc<Write>> = self
+            .writes
+            .read()
+            .values()
+            .flatten()
+            .filter(|w| w.entry.distribution() == distribution && matches(w.entry.path()))
+            .cloned()
+            .collect();
+        for write in writes {
+            write.body.write().unstored = true;
+            self.forget(&write);
+        }
         let mut entries = self.entries.write();
         let doomed: Vec<HashBinary> = entries
             .iter()
@@ -195,6 +247,49 @@ impl MemoryStorage {
                 e.eviction_key()
             })
             .collect()
+    }
+
+    /// Takes `write` out of the writes lookups follow (it may be gone already).
+    fn forget(&self, write: &Write) {
+        let mut writes = self.writes.write();
+        let Some(list) = writes.get_mut(&write.hash) else {
+            return;
+        };
+        let Some(at) = list.iter().position(|w| w.tag == write.tag) else {
+            return;
+        };
+        list.remove(at);
+        if list.is_empty() {
+            writes.remove(&write.hash);
+        }
+        self.writing.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A reader of the newest write of `hash` (with `tag`, that write), if it can still be
+    /// followed from its start.
+    fn follow(
+        &self,
+        hash: &HashBinary,
+        tag: Option<&[u8]>,
+    ) -> Result<Option<(CacheMeta, HitHandler)>> {
+        let write = {
+            let writes = self.writes.read();
+            let Some(list) = writes.get(hash) else {
+                return Ok(None);
+            };
+            let found = match tag {
+                Some(tag) => list.iter().rev().find(|w| w.tag[..] == *tag),
+                None => list.last(),
+            };
+            match found {
+                Some(w) => w.clone(),
+                None => return Ok(None),
+            }
+        };
+        let Some(reader) = FollowWrite::new(write.clone()) else {
+            return Ok(None);
+        };
+        Ok(Some((write.entry.meta()?, Box::new(reader))))
     }
 
     fn remove(&self, hash: &HashBinary) -> bool {
@@ -215,7 +310,14 @@ impl Storage for MemoryStorage {
         key: &CacheKey,
         _trace: &SpanHandle,
     ) -> Result<Option<(CacheMeta, HitHandler)>> {
-        let Some(entry) = self.entries.read().get(&key.combined_bin()).cloned() else {
+        let hash = key.combined_bin();
+        // A write in progress goes first: it replaces an expired object.
+        if self.writing.load(Ordering::Relaxed) > 0 {
+            if let Some(hit) = self.follow(&hash, None)? {
+                return Ok(Some(hit));
+            }
+        }
+        let Some(entry) = self.entries.read().get(&hash).cloned() else {
             return Ok(None);
         };
         let meta = entry.meta()?;
@@ -249,12 +351,44 @@ impl Storage for MemoryStorage {
             parts.path,
             &key.to_compact(),
         )?;
+        let (progress, _) = watch::channel(Progress {
+            chunks: 0,
+            end: End::Open,
+        });
+        let write = Arc::new(Write {
+            hash: key.combined_bin(),
+            tag: self
+                .next_write
+                .fetch_add(1, Ordering::Relaxed)
+                .to_le_bytes(),
+            entry,
+            body: RwLock::default(),
+            progress,
+        });
+        self.writes
+            .write()
+            .entry(write.hash)
+            .or_default()
+            .push(write.clone());
+        self.writing.fetch_add(1, Ordering::Relaxed);
         Ok(Box::new(Miss {
             storage: self,
-            hash: key.combined_bin(),
-            entry,
-            body: BytesMut::new(),
+            write,
+            finished: false,
         }))
+    }
+
+    async fn lookup_streaming_write(
+        &'static self,
+        key: &CacheKey,
+        streaming_write_tag: Option<&[u8]>,
+        _trace: &SpanHandle,
+    ) -> Result<Option<(CacheMeta, HitHandler)>> {
+        // pingora panics on `None` here; an error fails only the request.
+        match self.follow(&key.combined_bin(), streaming_write_tag)? {
+            Some(hit) => Ok(Some(hit)),
+            None => Error::e_explain(ErrorType::InternalError, "cache write not found"),
+        }
     }
 
     async fn purge(
@@ -294,6 +428,10 @@ impl Storage for MemoryStorage {
         )?;
         entries.insert(hash, Arc::new(updated));
         Ok(true)
+    }
+
+    fn support_streaming_partial_write(&self) -> bool {
+        true
     }
 
     fn as_any(&self) -> &(dyn Any + Send + Sync + 'static) {
@@ -357,39 +495,297 @@ impl HandleHit for Hit {
     }
 }
 
-/// Collects a body being fetched; the object appears only once complete, so a response cut short
-/// is never served from cache (spec/distribution.md §6).
-struct Miss {
-    storage: &'static MemoryStorage,
+/// How far a viewer may fall behind the origin on an object too large to store (or
+/// `cache_max_object_bytes`, if larger) before the fetch gives up.
+const MIN_LAG_BYTES: usize = 64 << 20;
+
+/// An object being fetched: its header, and its body as it arrives.
+struct Write {
     hash: HashBinary,
+    /// pingora's streaming write tag: tells this write from a concurrent one for the same key.
+    tag: [u8; 8],
     /// The object's entry, its body still empty.
     entry: Entry,
-    body: BytesMut,
+    body: RwLock<Chunks>,
+    /// How far the body is written, and how the write ended.
+    progress: watch::Sender<Progress>,
+}
+
+/// The body of a write so far.
+#[derive(Default)]
+struct Chunks {
+    chunks: Vec<Bytes>,
+    len: usize,
+    /// Finished writes of this body are not stored (it outgrew `cache_max_object_bytes`, or an
+    /// invalidation matched it). No new reader joins it, and chunks every reader has passed are
+    /// let go.
+    unstored: bool,
+    /// Chunks let go (emptied) from the start.
+    released: usize,
+    /// Bytes of the chunks not let go.
+    held: usize,
+    /// Each reader's next chunk.
+    cursors: Vec<Weak<AtomicUsize>>,
+}
+
+impl Chunks {
+    /// Empties the chunks no reader will read again.
+    fn release_read(&mut self) {
+        self.cursors.retain(|c| c.strong_count() > 0);
+        let floor = self
+            .cursors
+            .iter()
+            .filter_map(|c| c.upgrade())
+            .map(|c| c.load(Ordering::Acquire))
+            .min()
+            .unwrap_or(self.chunks.len());
+        for chunk in self.chunks.iter_mut().take(floor).skip(self.released) {
+            self.held -= chunk.len();
+            *chunk = Bytes::new();
+        }
+        self.released = self.released.max(floor);
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Progress {
+    /// Chunks readable.
+    chunks: usize,
+    end: End,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    Open,
+    Complete,
+    Failed,
+}
+
+/// Reads a write in progress as it arrives; ends when the write does. Seekable to one range
+/// (pingora serves a single range from it; a multipart one is cut from the stream).
+struct FollowWrite {
+    write: Arc<Write>,
+    progress: watch::Receiver<Progress>,
+    /// The next chunk to read.
+    next: Arc<AtomicUsize>,
+    /// The body offset of chunk `next`.
+    offset: usize,
+    /// The bytes to read: from `start` until `end` (exclusive; the body's end if `None`).
+    start: usize,
+    end: Option<usize>,
+}
+
+impl FollowWrite {
+    /// A reader from the start of `write`, unless the write has let its start go.
+    fn new(write: Arc<Write>) -> Option<Self> {
+        let next = Arc::new(AtomicUsize::new(0));
+        {
+            let mut body = write.body.write();
+            if body.released > 0 {
+                return None;
+            }
+            body.cursors.push(Arc::downgrade(&next));
+        }
+        Some(Self {
+            progress: write.progress.subscribe(),
+            write,
+            next,
+            offset: 0,
+            start: 0,
+            end: None,
+        })
+    }
+
+    /// The next chunk of the body, whole; `None` at its end.
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+        loop {
+            let progress = *self.progress.borrow_and_update();
+            let next = self.next.load(Ordering::Relaxed);
+            if next < progress.chunks {
+                let chunk = self.write.body.read().chunks[next].clone();
+                self.next.store(next + 1, Ordering::Release);
+                return Ok(Some(chunk));
+            }
+            match progress.end {
+                End::Complete => return Ok(None),
+                End::Failed => break,
+                End::Open => {}
+            }
+            if self.progress.changed().await.is_err() {
+                break;
+            }
+        }
+        Error::e_explain(
+            ErrorType::ReadError,
+            "the cache write this response follows failed",
+        )
+    }
+}
+
+#[async_trait]
+impl HandleHit for FollowWrite {
+    async fn read_body(&mut self) -> Result<Option<Bytes>> {
+        loop {
+            if self.end.is_some_and(|end| self.offset >= end) {
+                return Ok(None);
+            }
+            let Some(chunk) = self.next_chunk().await? else {
+                return Ok(None);
+            };
+            let at = self.offset;
+            self.offset += chunk.len();
+            let from = self.start.saturating_sub(at).min(chunk.len());
+            let to = self
+                .end
+                .map_or(chunk.len(), |e| e.saturating_sub(at).min(chunk.len()));
+            if from < to {
+                return Ok(Some(chunk.slice(from..to)));
+            }
+        }
+    }
+
+    async fn finish(
+        self: Box<Self>,
+        _storage: &'static (dyn Storage + Sync),
+        _key: &CacheKey,
+        _trace: &SpanHandle,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    fn can_seek(&self) -> bool {
+        true
+    }
+
+    fn can_seek_multipart(&self) -> bool {
+        false
+    }
+
+    fn seek(&mut self, start: usize, end: Option<usize>) -> Result<()> {
+        // Only forward: a single range is set before the body is read.
+        if self.offset > start {
+            return Error::e_explain(
+                ErrorType::InternalError,
+                format!(
+                    "seek back to {start} in a cache write read to {}",
+                    self.offset
+                ),
+            );
+        }
+        (self.start, self.end) = (start, end);
+        Ok(())
+    }
+
+    fn should_count_access(&self) -> bool {
+        // The object is admitted to the eviction manager when its write finishes.
+        false
+    }
+
+    fn as_any(&self) -> &(dyn Any + Send + Sync) {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut (dyn Any + Send + Sync) {
+        self
+    }
+}
+
+/// Writes a body being fetched; the object is stored only once complete, so a response cut short
+/// is never served from cache (spec/distribution.md §6). Dropped unfinished, the write fails.
+struct Miss {
+    storage: &'static MemoryStorage,
+    write: Arc<Write>,
+    finished: bool,
 }
 
 #[async_trait]
 impl HandleMiss for Miss {
-    async fn write_body(&mut self, data: Bytes, _eof: bool) -> Result<()> {
-        self.body.extend_from_slice(&data);
+    async fn write_body(&mut self, data: Bytes, eof: bool) -> Result<()> {
+        let write = &self.write;
+        let mut chunks = None;
+        if !data.is_empty() {
+            let mut body = write.body.write();
+            body.len += data.len();
+            body.held += data.len();
+            body.chunks.push(data);
+            if !body.unstored && body.len > self.storage.max_object_bytes {
+                body.unstored = true;
+                drop(body);
+                self.storage.forget(write);
+                body = write.body.write();
+            }
+            if body.unstored {
+                body.release_read();
+                // A viewer that stopped reading (or reads far slower than the origin sends)
+                // would make the edge hold the whole object: the fetch gives up instead, which
+                // ends its viewers with an error.
+                if body.held > self.storage.max_object_bytes.max(MIN_LAG_BYTES) {
+                    return Error::e_explain(
+                        ErrorType::InternalError,
+                        "viewers fell too far behind an object too large to cache",
+                    );
+                }
+            }
+            chunks = Some(body.chunks.len());
+        }
+        write.progress.send_modify(|p| {
+            if let Some(c) = chunks {
+                p.chunks = c;
+            }
+            if eof {
+                p.end = End::Complete;
+            }
+        });
         Ok(())
     }
 
-    async fn finish(self: Box<Self>) -> Result<MissFinishType> {
-        let miss = *self;
-        let size = miss.body.len();
-        let entry = Entry {
-            body: miss.body.freeze(),
-            ..miss.entry
+    async fn finish(mut self: Box<Self>) -> Result<MissFinishType> {
+        self.finished = true;
+        let write = &self.write;
+        let stored = {
+            let body = write.body.read();
+            (!body.unstored).then(|| {
+                let mut whole = Vec::with_capacity(body.len);
+                for chunk in &body.chunks {
+                    whole.extend_from_slice(chunk);
+                }
+                Bytes::from(whole)
+            })
         };
-        let previous = miss
-            .storage
-            .entries
-            .write()
-            .insert(miss.hash, Arc::new(entry));
-        let replaced = previous.map_or(0, |p| p.body.len() as u64);
-        miss.storage.bytes.fetch_add(size as u64, Ordering::Relaxed);
-        miss.storage.bytes.fetch_sub(replaced, Ordering::Relaxed);
+        let size = match stored {
+            Some(body) => {
+                let size = body.len();
+                let entry = Arc::new(write.entry.with_body(body));
+                let previous = self.storage.entries.write().insert(write.hash, entry);
+                let replaced = previous.map_or(0, |p| p.body.len() as u64);
+                self.storage.bytes.fetch_add(size as u64, Ordering::Relaxed);
+                self.storage.bytes.fetch_sub(replaced, Ordering::Relaxed);
+                size
+            }
+            None => {
+                // The object this response replaces goes too. pingora admits the key to the
+                // eviction manager at weight 0 (an error here would cut the writer's viewer
+                // off); evicting it later finds nothing to remove.
+                self.storage.remove(&write.hash);
+                0
+            }
+        };
+        self.storage.forget(write);
+        write.progress.send_modify(|p| p.end = End::Complete);
         Ok(MissFinishType::Created(size))
+    }
+
+    fn streaming_write_tag(&self) -> Option<&[u8]> {
+        Some(&self.write.tag)
+    }
+}
+
+impl Drop for Miss {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.storage.forget(&self.write);
+            self.write.progress.send_modify(|p| p.end = End::Failed);
+        }
     }
 }
 
@@ -455,5 +851,139 @@ mod tests {
         };
         let entry = Entry::new(Bytes::new(), &meta, "E1", "/", &key).unwrap();
         assert_eq!(entry.meta().unwrap().headers(), meta.headers());
+    }
+
+    fn key(path: &str) -> CacheKey {
+        CacheKey::new(super::super::key::encode("E1", "", path, ""), "")
+    }
+
+    fn meta() -> CacheMeta {
+        let now = SystemTime::now();
+        let header = ResponseHeader::build(200, None).unwrap();
+        CacheMeta::new(now + Duration::from_secs(60), now, 0, 0, header)
+    }
+
+    async fn read_all(hit: &mut HitHandler) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Some(b) = hit.read_body().await? {
+            out.extend_from_slice(&b);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn a_reader_follows_a_write_and_the_object_is_stored_when_it_finishes() {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut miss = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        miss.write_body(Bytes::from_static(b"one "), false)
+            .await
+            .unwrap();
+        let (_, mut early) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        assert_eq!(early.read_body().await.unwrap().unwrap(), "one ");
+        let reader = tokio::spawn(async move { read_all(&mut early).await });
+        miss.write_body(Bytes::from_static(b"two"), true)
+            .await
+            .unwrap();
+        miss.finish().await.unwrap();
+        assert_eq!(reader.await.unwrap().unwrap(), b"two");
+        assert_eq!((storage.objects(), storage.bytes()), (1, 7));
+        let (_, mut hit) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        assert!(hit.can_seek());
+        assert_eq!(read_all(&mut hit).await.unwrap(), b"one two");
+    }
+
+    #[tokio::test]
+    async fn a_write_dropped_unfinished_fails_its_readers_and_stores_nothing() {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut miss = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        let tag = miss.streaming_write_tag().unwrap().to_vec();
+        let (_, mut own) = storage
+            .lookup_streaming_write(&key, Some(&tag), &trace)
+            .await
+            .unwrap()
+            .unwrap();
+        miss.write_body(Bytes::from_static(b"part"), false)
+            .await
+            .unwrap();
+        let (_, mut joined) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        drop(miss);
+        assert!(read_all(&mut own).await.is_err());
+        assert!(read_all(&mut joined).await.is_err());
+        assert!(storage.lookup(&key, &trace).await.unwrap().is_none());
+        assert_eq!(storage.objects(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_object_outgrowing_the_cap_reaches_its_readers_whole_but_is_not_stored() {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(8)));
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut miss = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        let (_, mut reader) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        miss.write_body(Bytes::from_static(b"12345"), false)
+            .await
+            .unwrap();
+        assert_eq!(reader.read_body().await.unwrap().unwrap(), "12345");
+        miss.write_body(Bytes::from_static(b"67890"), false)
+            .await
+            .unwrap();
+        // Past the cap: no new reader joins, and what every reader has read is let go.
+        assert!(storage.lookup(&key, &trace).await.unwrap().is_none());
+        miss.write_body(Bytes::from_static(b"abc"), true)
+            .await
+            .unwrap();
+        miss.finish().await.unwrap();
+        assert_eq!(read_all(&mut reader).await.unwrap(), b"67890abc");
+        assert!(storage.lookup(&key, &trace).await.unwrap().is_none());
+        assert_eq!((storage.objects(), storage.bytes()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_fetch_too_large_to_store_gives_up_when_its_viewer_stops_reading() {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(8)));
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut miss = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        let (_, mut stalled) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        miss.write_body(Bytes::from(vec![1; 16]), false)
+            .await
+            .unwrap();
+        let too_far = Bytes::from(vec![2; MIN_LAG_BYTES]);
+        assert!(miss.write_body(too_far, false).await.is_err());
+        drop(miss);
+        assert_eq!(stalled.read_body().await.unwrap().unwrap().len(), 16);
+        assert!(stalled.read_body().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_reader_of_a_write_seeks_to_a_range() {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut miss = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        let (_, mut ranged) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        ranged.seek(3, Some(9)).unwrap();
+        for part in ["0123", "45", "6789"] {
+            miss.write_body(Bytes::from_static(part.as_bytes()), false)
+                .await
+                .unwrap();
+        }
+        miss.finish().await.unwrap();
+        assert_eq!(read_all(&mut ranged).await.unwrap(), b"345678");
+        assert!(ranged.seek(0, None).is_err());
     }
 }
