@@ -372,3 +372,52 @@ async fn a_viewer_joining_a_compressed_miss_gets_the_compressed_object() {
     assert!(gunzip(b_body) == object());
     assert_eq!(origin.requests(), 1);
 }
+
+#[tokio::test]
+async fn an_object_invalidated_while_it_is_fetched_is_not_stored() {
+    let origin = paced_origin(
+        Framing::Length,
+        Ending::Complete,
+        "application/octet-stream",
+    )
+    .await;
+    let lf = edge(&origin, "", "").await;
+
+    let mut a = lf.get("/object").await;
+    let a_first = a.chunk().await.unwrap().expect("A's first bytes");
+    let res = lf
+        .admin_request("POST", "/distributions/ETEST/invalidations")
+        .body(r#"{"paths":["/object"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    origin.gate.notify_one();
+    // The viewer fetching it still gets all of it.
+    assert!(read_rest(a, a_first).await.unwrap() == object());
+
+    let c = lf.get("/object").await;
+    assert_eq!(c.headers()["x-cache"], "Miss from cloudfront");
+    assert!(c.bytes().await.unwrap() == object());
+    assert_eq!(origin.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_head_miss_then_a_get_get_their_answers() {
+    let origin = support::TestOrigin::start(|_| {
+        support::Reply::new(200, "0123456789").header("cache-control", "max-age=60")
+    })
+    .await;
+    let lf = Localfront::builder()
+        .origin("a", &origin)
+        .default_behavior("a", "")
+        .start()
+        .await;
+    let head = lf.request("HEAD", "/x").send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], "10");
+    let get = lf.get("/x").await;
+    assert_eq!(get.text().await.unwrap(), "0123456789");
+    let head = lf.request("HEAD", "/x").send().await.unwrap();
+    assert_eq!(head.headers()["x-cache"], "Hit from cloudfront");
+}
