@@ -573,6 +573,8 @@ struct FollowWrite {
     /// The bytes to read: from `start` until `end` (exclusive; the body's end if `None`).
     start: usize,
     end: Option<usize>,
+    /// An empty body was read as one empty chunk.
+    empty_read: bool,
 }
 
 impl FollowWrite {
@@ -593,6 +595,7 @@ impl FollowWrite {
             offset: 0,
             start: 0,
             end: None,
+            empty_read: false,
         })
     }
 
@@ -630,6 +633,12 @@ impl HandleHit for FollowWrite {
                 return Ok(None);
             }
             let Some(chunk) = self.next_chunk().await? else {
+                // pingora runs the viewer's body filter on a body read from a write only per
+                // chunk (a hit's gets its end too): an empty body is one empty chunk, so a body
+                // edge code gives the response (a custom error page) follows its header.
+                if self.offset == 0 && !std::mem::replace(&mut self.empty_read, true) {
+                    return Ok(Some(Bytes::new()));
+                }
                 return Ok(None);
             };
             let at = self.offset;
@@ -985,5 +994,20 @@ mod tests {
         miss.finish().await.unwrap();
         assert_eq!(read_all(&mut ranged).await.unwrap(), b"345678");
         assert!(ranged.seek(0, None).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_read_from_a_write_as_one_empty_chunk() {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut miss = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        let (_, mut reader) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        miss.write_body(Bytes::new(), true).await.unwrap();
+        miss.finish().await.unwrap();
+        assert_eq!(reader.read_body().await.unwrap(), Some(Bytes::new()));
+        assert_eq!(reader.read_body().await.unwrap(), None);
     }
 }
