@@ -269,3 +269,26 @@ fn a_regular_expression_literal_is_a_new_object_each_run() {
         "false:true:SyntaxError",
     );
 }
+
+#[test]
+fn replace_reads_the_flag_getters_whenever_a_script_could_tell() {
+    // `String.prototype.replace` with a regular expression reads `flags` from the object without
+    // calling the getters only while nothing can tell (vendor/boa_engine, `unobservable_flags`):
+    // an own `flags` on the regex, a subclass's getter, a changed prototype and a flag getter
+    // redefined in this run are each called (counted), and the next run sees the builtins again.
+    assert_pristine_every_run(
+        "var calls = 0; function count() { calls++; return ''; }\
+         var plain = 'aa'.replace(/a/, 'b') + 'aa'.replace(/a/g, 'b');\
+         var own = /a/; Object.defineProperty(own, 'flags', { get: count });\
+         'aa'.replace(own, 'b');\
+         class Sub extends RegExp { get flags() { return count(); } }\
+         'aa'.replace(new Sub('a'), 'b');\
+         var moved = /a/;\
+         Object.setPrototypeOf(moved, Object.create(RegExp.prototype, { flags: { get: count } }));\
+         'aa'.replace(moved, 'b');\
+         Object.defineProperty(RegExp.prototype, 'global', { get: function () { calls++; return false; } });\
+         'aa'.replace(/a/, 'b');\
+         seen = plain + ':' + calls;",
+        "babb:4",
+    );
+}

@@ -33,6 +33,13 @@ pub(crate) fn note_write() {
     let _ = WRITTEN.try_with(|w| w.set(true));
 }
 
+/// Whether a watched object was written on this thread since [`take_watched_write`] last ran;
+/// leaves the flag as it is.
+#[inline]
+pub(crate) fn written() -> bool {
+    WRITTEN.try_with(Cell::get).unwrap_or(true)
+}
+
 /// Whether a watched object was written on this thread since the last call; clears the flag.
 pub fn take_watched_write() -> bool {
     WRITTEN.try_with(|w| w.replace(false)).unwrap_or(false)
