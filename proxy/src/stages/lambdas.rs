@@ -79,7 +79,7 @@ pub async fn on_request(
                     ctx.origin_request_removed.extend(changes.removed);
                     ctx.origin_request_query |= changes.query;
                 }
-                apply_origin(ctx, out.origin.as_ref())
+                apply_origin(ctx, cf.request.origin.as_ref(), out.origin.as_ref())
             });
             if let Err(reason) = applied.and_then(|()| match handler.spec().include_body {
                 true => ctx.request_body.apply(out.body.as_ref()),
@@ -221,7 +221,11 @@ fn headers_of(map: &http::HeaderMap) -> Headers {
             .or_default()
             .push(le::Header {
                 key: Some(le::title_case(name.as_str())),
-                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                value: match value.to_str() {
+                    Ok(visible) => visible.to_owned(),
+                    // Obsolete text (RFC 9110 §5.5) shown as the replacement character.
+                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                },
             });
     }
     headers
@@ -351,13 +355,20 @@ fn apply_request(
 
 /// An origin set by an origin-request handler: a custom origin anywhere, or one of the
 /// distribution's S3-style origins by its event name (spec/lambda-edge.md §4).
-fn apply_origin(ctx: &mut RequestContext, origin: Option<&le::Origin>) -> Result<(), String> {
-    let (Some(new), Some(current)) = (origin, ctx.current_origin().cloned()) else {
+///
+/// `before` is the origin the event showed: a result that gives it back unchanged (the common
+/// case) costs one comparison, not a copy of the configured origin.
+fn apply_origin(
+    ctx: &mut RequestContext,
+    before: Option<&le::Origin>,
+    origin: Option<&le::Origin>,
+) -> Result<(), String> {
+    let Some(new) = origin.filter(|&new| Some(new) != before) else {
         return Ok(());
     };
-    if Some(new) == ctx.current_origin().map(event_origin).as_ref() {
+    let Some(current) = ctx.current_origin().cloned() else {
         return Ok(());
-    }
+    };
     let headers = |h: &Headers| -> Vec<(String, String)> {
         h.iter()
             .flat_map(|(name, values)| {
