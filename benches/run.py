@@ -358,7 +358,8 @@ def main():
 
     args.binary, args.origin = os.path.abspath(args.binary), os.path.abspath(args.origin)
     args.s3_origin = os.path.abspath(args.s3_origin or os.path.join(os.path.dirname(args.origin), "bench-s3-origin"))
-    # P2's floor: pingora 0.9 with `upstream_peer` only (src/bin/bench-pingora.rs).
+    # P2's floor: pingora 0.9 with `upstream_peer` only; P1's: the same answering `/fixed/` from
+    # memory (src/bin/bench-pingora.rs).
     args.pingora = os.path.join(os.path.dirname(args.origin), "bench-pingora")
     rounds, seconds = (1, 1) if args.smoke else (3, 5) if args.quick else (5, 10)
     for tool in ("wrk", "nginx"):
@@ -375,6 +376,7 @@ def main():
     try:
         oport, nport, lport, aport, sport = free_port(), free_port(), free_port(), free_port(), free_port()
         pport = free_port()
+        bport = free_port()
         procs.append(start([args.origin, str(oport)], 1, f"{d}/origin.log"))
         wait_port(oport, f"{d}/origin.log")
         # The bucket for the in-process S3-style origin, and the same directory served directly.
@@ -388,7 +390,7 @@ def main():
             f.write(nginx_conf(d, nport, oport))
         nginx = start(["nginx", "-c", f"{d}/nginx.conf", "-p", d], 0, f"{d}/nginx.log")
         procs.append(nginx)
-        pingora = start([args.pingora, str(pport), str(oport)], 0, f"{d}/pingora.log")
+        pingora = start([args.pingora, str(pport), str(oport), str(bport)], 0, f"{d}/pingora.log")
         procs.append(pingora)
         with open(f"{d}/localfront.toml", "w") as f:
             f.write(localfront_conf(lport, aport, oport, f"{d}/bucket", REWRITE_JS_PATH,
@@ -402,6 +404,7 @@ def main():
         wait_port(nport, f"{d}/nginx.log")
         wait_port(lport, f"{d}/localfront.log")
         wait_port(pport, f"{d}/pingora.log")
+        wait_port(bport, f"{d}/pingora.log")
         workers = nginx_workers(nginx.pid)
         # P5's token, from the local issuer localfront serves (its key is in the bench's state dir).
         token = subprocess.run(
@@ -418,7 +421,9 @@ def main():
         scenarios = [
             ("P1 cache hit, 1 KB", "localfront ÷ nginx proxy_cache", 1.3, [
                 Target("localfront", url(lport, "/cached/1k"), [lf.pid]),
-                Target("nginx", url(nport, "/cached/1k"), workers)]),
+                Target("nginx", url(nport, "/cached/1k"), workers),
+                Target("pingora, memory", url(pport, "/fixed/1k"), [pingora.pid]),
+                Target("pingora, bare", url(bport, "/fixed/1k"), [pingora.pid])]),
             ("P2 pass-through, 1 KB", "localfront ÷ nginx proxy_pass", 1.0, [
                 Target("localfront", url(lport, "/pass/1k"), [lf.pid]),
                 Target("nginx", url(nport, "/pass/1k"), workers),
@@ -470,6 +475,12 @@ def main():
                     line += f"  {ratio:.2f} {ratio_name}"
                     if goal is not None:
                         line += f" (goal ≥ {goal}, {'meets' if ratio >= goal else 'below'})"
+                elif t.name == "pingora, memory":
+                    line += (f"  {t.median(0) / base.median(0):.2f} pingora answering from memory ÷ nginx"
+                             " (the floor of any hit on pingora's proxy service)")
+                elif t.name == "pingora, bare":
+                    line += (f"  {t.median(0) / base.median(0):.2f} pingora's bare HTTP server ÷ nginx"
+                             " (the floor of anything answering through pingora)")
                 elif t.name == "stock pingora":
                     line += f"  {t.median(0) / base.median(0):.2f} stock pingora ÷ nginx (the floor pingora sets)"
                 elif t.name == "direct origin":
