@@ -42,7 +42,7 @@ impl EdgeCache {
         // The item-count hint only pre-sizes the LRU; the byte weight is the bound.
         let eviction = Box::leak(Box::new(Manager::<SHARDS>::with_capacity(max_bytes, 8192)));
         Self {
-            storage: Box::leak(Box::new(MemoryStorage::new(max_object_bytes))),
+            storage: Box::leak(Box::new(MemoryStorage::new(max_object_bytes, eviction))),
             eviction,
             lock: Box::leak(CacheLock::new_boxed(LOCK_TIMEOUT)),
             max_object_bytes,

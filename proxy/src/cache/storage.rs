@@ -28,13 +28,13 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use bytes::{BufMut, Bytes};
 use parking_lot::RwLock;
-use pingora::cache::eviction::CacheEntryKey;
+use pingora::cache::eviction::{CacheEntryKey, CacheEntryKeyRef, EvictionManager};
 use pingora::cache::key::{CacheHashKey, CompactCacheKey, HashBinary};
 use pingora::cache::storage::{HandleHit, HandleMiss, MissFinishType, PurgeOutcome, PurgeTarget};
 use pingora::cache::trace::SpanHandle;
@@ -187,12 +187,17 @@ pub struct MemoryStorage {
     bytes: AtomicU64,
     /// Larger objects are served but not stored.
     max_object_bytes: usize,
+    /// The eviction manager pingora tells of finished writes: a write not stored is taken out
+    /// of it again.
+    eviction: &'static (dyn EvictionManager + Sync),
 }
 
 impl MemoryStorage {
-    /// An empty store keeping objects of up to `max_object_bytes`.
-    pub fn new(max_object_bytes: usize) -> Self {
+    /// An empty store keeping objects of up to `max_object_bytes`, whose objects `eviction`
+    /// tracks.
+    pub fn new(max_object_bytes: usize, eviction: &'static (dyn EvictionManager + Sync)) -> Self {
         Self {
+            eviction,
             entries: RwLock::default(),
             writes: RwLock::default(),
             writing: AtomicUsize::new(0),
@@ -258,11 +263,14 @@ impl MemoryStorage {
         let Some(at) = list.iter().position(|w| w.tag == write.tag) else {
             return;
         };
-        list.remove(at);
+        let forgotten = list.remove(at);
         if list.is_empty() {
             writes.remove(&write.hash);
         }
         self.writing.fetch_sub(1, Ordering::Relaxed);
+        drop(writes);
+        // Dropped unlocked: a write's drop may look at the entries.
+        drop(forgotten);
     }
 
     /// A reader of the newest write of `hash` (with `tag`, that write), if it can still be
@@ -290,6 +298,33 @@ impl MemoryStorage {
             return Ok(None);
         };
         Ok(Some((write.entry.meta()?, Box::new(reader))))
+    }
+
+    /// For a write finished without being stored: removes the object it replaces, and only that
+    /// one — a newer object of the key, stored by a fetch that began later and finished first,
+    /// stays. Returns what pingora is to tell its eviction manager.
+    fn drop_replaced(&self, write: &Write) -> MissFinishType {
+        let mut entries = self.entries.write();
+        let held = entries.get(&write.hash);
+        let replaced = held
+            .zip(write.replaces.as_ref())
+            .is_some_and(|(held, replaced)| std::ptr::eq(Arc::as_ptr(held), replaced.as_ptr()));
+        if replaced {
+            if let Some(e) = entries.remove(&write.hash) {
+                self.bytes.fetch_sub(e.body.len() as u64, Ordering::Relaxed);
+            }
+            write.stray.store(true, Ordering::Relaxed);
+            return MissFinishType::Created(0);
+        }
+        match held {
+            // Adding nothing leaves the newer object's weight as it is (`Created(0)` would set it
+            // to 0).
+            Some(_) => MissFinishType::Appended(0, None),
+            None => {
+                write.stray.store(true, Ordering::Relaxed);
+                MissFinishType::Created(0)
+            }
+        }
     }
 
     fn remove(&self, hash: &HashBinary) -> bool {
@@ -355,8 +390,13 @@ impl Storage for MemoryStorage {
             chunks: 0,
             end: End::Open,
         });
+        let hash = key.combined_bin();
+        let replaces = self.entries.read().get(&hash).map(Arc::downgrade);
         let write = Arc::new(Write {
-            hash: key.combined_bin(),
+            storage: self,
+            hash,
+            stray: AtomicBool::new(false),
+            replaces,
             tag: self
                 .next_write
                 .fetch_add(1, Ordering::Relaxed)
@@ -501,14 +541,42 @@ const MIN_LAG_BYTES: usize = 64 << 20;
 
 /// An object being fetched: its header, and its body as it arrives.
 struct Write {
+    storage: &'static MemoryStorage,
     hash: HashBinary,
+    /// Finished without being stored while the store holds nothing for the key: pingora admits
+    /// the key to the eviction manager anyway (at weight 0, as 1) once `finish` returns, and the
+    /// write takes it out again when it is dropped.
+    stray: AtomicBool,
     /// pingora's streaming write tag: tells this write from a concurrent one for the same key.
     tag: [u8; 8],
+    /// The stored object this write replaces (the one held when it began), if any. Weak, so the
+    /// body is not kept; the allocation is, so a newer object cannot be mistaken for it.
+    replaces: Option<Weak<Entry>>,
     /// The object's entry, its body still empty.
     entry: Entry,
     body: RwLock<Chunks>,
     /// How far the body is written, and how the write ended.
     progress: watch::Sender<Progress>,
+}
+
+impl Drop for Write {
+    /// Takes the key of a write finished unstored out of the eviction manager, unless an object
+    /// of the key has been stored since. pingora admits the key right after the write's `finish`
+    /// returns, in the task of the viewer whose request fetched it — before that viewer lets go
+    /// of its own reader of the write, so the write outlives the admission.
+    fn drop(&mut self) {
+        if !self.stray.load(Ordering::Relaxed) {
+            return;
+        }
+        // Held while the key is taken out: an object stored meanwhile is admitted after.
+        let entries = self.storage.entries.read();
+        if !entries.contains_key(&self.hash) {
+            let key = self.entry.eviction_key();
+            self.storage
+                .eviction
+                .remove(CacheEntryKeyRef::from_entry_id(&key, None));
+        }
+    }
 }
 
 /// The body of a write so far.
@@ -761,7 +829,7 @@ impl HandleMiss for Miss {
                 Bytes::from(whole)
             })
         };
-        let size = match stored {
+        let finish = match stored {
             Some(body) => {
                 let size = body.len();
                 let entry = Arc::new(write.entry.with_body(body));
@@ -769,19 +837,13 @@ impl HandleMiss for Miss {
                 let replaced = previous.map_or(0, |p| p.body.len() as u64);
                 self.storage.bytes.fetch_add(size as u64, Ordering::Relaxed);
                 self.storage.bytes.fetch_sub(replaced, Ordering::Relaxed);
-                size
+                MissFinishType::Created(size)
             }
-            None => {
-                // The object this response replaces goes too. pingora admits the key to the
-                // eviction manager at weight 0 (an error here would cut the writer's viewer
-                // off); evicting it later finds nothing to remove.
-                self.storage.remove(&write.hash);
-                0
-            }
+            None => self.storage.drop_replaced(write),
         };
         self.storage.forget(write);
         write.progress.send_modify(|p| p.end = End::Complete);
-        Ok(MissFinishType::Created(size))
+        Ok(finish)
     }
 
     fn streaming_write_tag(&self) -> Option<&[u8]> {
@@ -801,6 +863,8 @@ impl Drop for Miss {
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, SystemTime};
+
+    use pingora::cache::eviction::lru::Manager;
 
     use super::*;
 
@@ -862,6 +926,13 @@ mod tests {
         assert_eq!(entry.meta().unwrap().headers(), meta.headers());
     }
 
+    /// A store with objects of up to `max_object_bytes`, and its eviction manager.
+    fn storage(max_object_bytes: usize) -> (&'static MemoryStorage, &'static Manager<1>) {
+        let eviction: &'static Manager<1> = Box::leak(Box::new(Manager::with_capacity(1 << 20, 8)));
+        let storage = Box::leak(Box::new(MemoryStorage::new(max_object_bytes, eviction)));
+        (storage, eviction)
+    }
+
     fn key(path: &str) -> CacheKey {
         CacheKey::new(super::super::key::encode("E1", "", path, ""), "")
     }
@@ -882,7 +953,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reader_follows_a_write_and_the_object_is_stored_when_it_finishes() {
-        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let storage = storage(100).0;
         let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
         let mut miss = storage
             .get_miss_handler(&key, &meta(), &trace)
@@ -907,7 +978,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_dropped_unfinished_fails_its_readers_and_stores_nothing() {
-        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let storage = storage(100).0;
         let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
         let mut miss = storage
             .get_miss_handler(&key, &meta(), &trace)
@@ -932,7 +1003,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_object_outgrowing_the_cap_reaches_its_readers_whole_but_is_not_stored() {
-        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(8)));
+        let storage = storage(8).0;
         let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
         let mut miss = storage
             .get_miss_handler(&key, &meta(), &trace)
@@ -959,7 +1030,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_fetch_too_large_to_store_gives_up_when_its_viewer_stops_reading() {
-        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(8)));
+        let storage = storage(8).0;
         let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
         let mut miss = storage
             .get_miss_handler(&key, &meta(), &trace)
@@ -978,7 +1049,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reader_of_a_write_seeks_to_a_range() {
-        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let storage = storage(100).0;
         let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
         let mut miss = storage
             .get_miss_handler(&key, &meta(), &trace)
@@ -998,7 +1069,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_body_is_read_from_a_write_as_one_empty_chunk() {
-        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(100)));
+        let storage = storage(100).0;
         let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
         let mut miss = storage
             .get_miss_handler(&key, &meta(), &trace)
@@ -1009,5 +1080,140 @@ mod tests {
         miss.finish().await.unwrap();
         assert_eq!(reader.read_body().await.unwrap(), Some(Bytes::new()));
         assert_eq!(reader.read_body().await.unwrap(), None);
+    }
+
+    /// What pingora does with a finished write: tells the eviction manager.
+    fn admit(eviction: &Manager<1>, key: &CacheKey, finish: MissFinishType) {
+        let item = CacheEntryKey::key_only(key.to_compact());
+        match finish {
+            MissFinishType::Created(size) => {
+                EvictionManager::admit(eviction, item, size, SystemTime::now());
+            }
+            MissFinishType::Appended(delta, max) => {
+                EvictionManager::increment_weight(eviction, &item, delta, max);
+            }
+        }
+    }
+
+    /// Stores `body` as the object of `key`, as pingora would.
+    async fn store(
+        storage: &'static MemoryStorage,
+        eviction: &Manager<1>,
+        key: &CacheKey,
+        body: &'static [u8],
+    ) {
+        let trace = pingora::cache::trace::Span::inactive().handle();
+        let mut miss = storage
+            .get_miss_handler(key, &meta(), &trace)
+            .await
+            .unwrap();
+        miss.write_body(Bytes::from_static(body), true)
+            .await
+            .unwrap();
+        admit(eviction, key, miss.finish().await.unwrap());
+    }
+
+    /// The store's objects and bytes, and the eviction manager's items and weight.
+    fn accounting(storage: &MemoryStorage, eviction: &Manager<1>) -> (usize, u64, usize, usize) {
+        (
+            storage.objects(),
+            storage.bytes(),
+            EvictionManager::total_items(eviction),
+            EvictionManager::total_size(eviction),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_fetch_not_stored_finishing_after_a_newer_one_leaves_the_newer_object() {
+        let (storage, eviction) = storage(8);
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        store(storage, eviction, &key, b"old").await;
+        let mut older = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        older
+            .write_body(Bytes::from_static(b"0123456789"), false)
+            .await
+            .unwrap();
+        // Past the cap: the next request fetches the object again, and finishes first.
+        store(storage, eviction, &key, b"newer").await;
+        older.write_body(Bytes::new(), true).await.unwrap();
+        admit(eviction, &key, older.finish().await.unwrap());
+        let (_, mut hit) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        assert_eq!(read_all(&mut hit).await.unwrap(), b"newer");
+        assert_eq!(accounting(storage, eviction), (1, 5, 1, 5));
+    }
+
+    #[tokio::test]
+    async fn an_invalidated_fetch_finishing_after_a_newer_one_leaves_the_newer_object() {
+        let (storage, eviction) = storage(100);
+        let (key, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        let mut older = storage
+            .get_miss_handler(&key, &meta(), &trace)
+            .await
+            .unwrap();
+        older
+            .write_body(Bytes::from_static(b"before"), false)
+            .await
+            .unwrap();
+        assert_eq!(storage.invalidate("E1", |p| p == "/a").len(), 0);
+        store(storage, eviction, &key, b"after").await;
+        older.write_body(Bytes::new(), true).await.unwrap();
+        admit(eviction, &key, older.finish().await.unwrap());
+        let (_, mut hit) = storage.lookup(&key, &trace).await.unwrap().unwrap();
+        assert_eq!(read_all(&mut hit).await.unwrap(), b"after");
+        assert_eq!(accounting(storage, eviction), (1, 5, 1, 5));
+    }
+
+    #[tokio::test]
+    async fn a_fetch_not_stored_removes_the_object_it_replaces_and_leaves_nothing_to_evict() {
+        let (storage, eviction) = storage(8);
+        let (a, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        store(storage, eviction, &key("/b"), b"bb").await;
+        store(storage, eviction, &a, b"old").await;
+        let mut miss = storage.get_miss_handler(&a, &meta(), &trace).await.unwrap();
+        // The viewer whose request fetches it reads it from the write.
+        let tag = miss.streaming_write_tag().unwrap().to_vec();
+        let (_, mut own) = storage
+            .lookup_streaming_write(&a, Some(&tag), &trace)
+            .await
+            .unwrap()
+            .unwrap();
+        miss.write_body(Bytes::from_static(b"0123456789"), true)
+            .await
+            .unwrap();
+        admit(eviction, &a, miss.finish().await.unwrap());
+        assert_eq!(read_all(&mut own).await.unwrap(), b"0123456789");
+        drop(own);
+        assert!(storage.lookup(&a, &trace).await.unwrap().is_none());
+        assert_eq!(accounting(storage, eviction), (1, 2, 1, 2));
+    }
+
+    #[tokio::test]
+    async fn a_fetch_outgrowing_the_cap_leaves_the_accounting_as_it_was() {
+        let (storage, eviction) = storage(8);
+        let (a, trace) = (key("/a"), pingora::cache::trace::Span::inactive().handle());
+        store(storage, eviction, &key("/b"), b"bb").await;
+        let before = accounting(storage, eviction);
+        let mut miss = storage.get_miss_handler(&a, &meta(), &trace).await.unwrap();
+        let tag = miss.streaming_write_tag().unwrap().to_vec();
+        let (_, mut own) = storage
+            .lookup_streaming_write(&a, Some(&tag), &trace)
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, mut joined) = storage.lookup(&a, &trace).await.unwrap().unwrap();
+        for part in ["01234", "56789", ""] {
+            miss.write_body(Bytes::from_static(part.as_bytes()), part.is_empty())
+                .await
+                .unwrap();
+        }
+        admit(eviction, &a, miss.finish().await.unwrap());
+        assert_eq!(read_all(&mut joined).await.unwrap(), b"0123456789");
+        drop(joined);
+        assert_eq!(read_all(&mut own).await.unwrap(), b"0123456789");
+        drop(own);
+        assert_eq!(accounting(storage, eviction), before);
     }
 }
