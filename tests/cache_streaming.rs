@@ -64,6 +64,17 @@ fn object() -> Vec<u8> {
 }
 
 async fn paced_origin(framing: Framing, first: Ending, content_type: &'static str) -> PacedOrigin {
+    paced_origin_with(framing, first, content_type, CHUNKS).await
+}
+
+/// A [`PacedOrigin`] whose answers after the first hold only the object's first `later_chunks`
+/// chunks.
+async fn paced_origin_with(
+    framing: Framing,
+    first: Ending,
+    content_type: &'static str,
+    later_chunks: usize,
+) -> PacedOrigin {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = PacedOrigin {
         port: listener.local_addr().unwrap().port(),
@@ -85,8 +96,7 @@ async fn paced_origin(framing: Framing, first: Ending, content_type: &'static st
             tokio::spawn(async move {
                 let _ = answer(
                     stream,
-                    framing,
-                    first,
+                    (framing, first, later_chunks),
                     content_type,
                     &requests,
                     &finished,
@@ -101,8 +111,7 @@ async fn paced_origin(framing: Framing, first: Ending, content_type: &'static st
 
 async fn answer(
     mut stream: TcpStream,
-    framing: Framing,
-    first: Ending,
+    (framing, first, later_chunks): (Framing, Ending, usize),
     content_type: &str,
     requests: &AtomicUsize,
     finished: &AtomicBool,
@@ -118,7 +127,10 @@ async fn answer(
         head.extend_from_slice(&buf[..n]);
     }
     let is_first = requests.fetch_add(1, Ordering::SeqCst) == 0;
-    let body = object();
+    let mut body = object();
+    if !is_first {
+        body.truncate(CHUNK * later_chunks);
+    }
     let framing_header = match framing {
         Framing::Length => format!("Content-Length: {}", body.len()),
         Framing::Chunked => "Transfer-Encoding: chunked".to_string(),
@@ -420,4 +432,86 @@ async fn a_head_miss_then_a_get_get_their_answers() {
     assert_eq!(get.text().await.unwrap(), "0123456789");
     let head = lf.request("HEAD", "/x").send().await.unwrap();
     assert_eq!(head.headers()["x-cache"], "Hit from cloudfront");
+}
+
+#[tokio::test]
+async fn a_fetch_outgrowing_the_size_cap_leaves_the_copy_a_later_fetch_stored() {
+    // The first answer outgrows the cap before the origin's gate; later ones fit.
+    let origin = paced_origin_with(
+        Framing::Chunked,
+        Ending::Complete,
+        "application/octet-stream",
+        1,
+    )
+    .await;
+    let lf = edge(
+        &origin,
+        "",
+        &format!("cache_max_object_bytes = {}", CHUNK * BEFORE_GATE - 1),
+    )
+    .await;
+    let short = &object()[..CHUNK];
+
+    let mut a = lf.get("/object").await;
+    let mut a_body = Vec::new();
+    while a_body.len() < CHUNK * BEFORE_GATE {
+        a_body.extend_from_slice(&a.chunk().await.unwrap().expect("A's first chunks"));
+    }
+    // A's fetch is past the cap: the next viewer's request fetches the object again, and that
+    // fetch is stored.
+    let c = lf.get("/object").await;
+    assert_eq!(c.headers()["x-cache"], "Miss from cloudfront");
+    assert!(c.bytes().await.unwrap() == short);
+    let d = lf.get("/object").await;
+    assert_eq!(d.headers()["x-cache"], "Hit from cloudfront");
+    assert!(d.bytes().await.unwrap() == short);
+
+    // A's fetch finishes (unstored) after C's was stored: C's copy stays.
+    origin.gate.notify_one();
+    assert!(read_rest(a, Bytes::from(a_body)).await.unwrap() == object());
+    let e = lf.get("/object").await;
+    assert_eq!(e.headers()["x-cache"], "Hit from cloudfront");
+    assert!(e.bytes().await.unwrap() == short);
+    assert_eq!(origin.requests(), 2);
+}
+
+#[tokio::test]
+async fn an_h2_viewer_streams_the_first_viewers_miss_while_the_origin_sends_it() {
+    let origin = paced_origin(
+        Framing::Length,
+        Ending::Complete,
+        "application/octet-stream",
+    )
+    .await;
+    let lf = edge(&origin, "", "h2c = true").await;
+    let h2c = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let url = format!("http://{}/object", lf.http);
+
+    // Both viewers on one HTTP/2 connection.
+    let mut a = h2c.get(&url).send().await.unwrap();
+    assert_eq!(a.version(), http::Version::HTTP_2);
+    assert_eq!(a.headers()["x-cache"], "Miss from cloudfront");
+    let a_first = a.chunk().await.unwrap().expect("A's first bytes");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut b = h2c.get(&url).send().await.unwrap();
+    let b_first = b.chunk().await.unwrap().expect("B's first bytes");
+    let origin_was_sending = !origin.finished.load(Ordering::SeqCst);
+    origin.gate.notify_one();
+    let a = tokio::spawn(read_rest(a, a_first));
+    assert!(
+        origin_was_sending,
+        "B's first bytes came only once the origin had sent the whole object"
+    );
+    assert_eq!(b.version(), http::Version::HTTP_2);
+    assert_eq!(b.status(), 200);
+    assert_eq!(b.headers()["x-cache"], "Hit from cloudfront");
+    let b_body = read_rest(b, b_first).await.unwrap();
+    let a_body = a.await.unwrap().unwrap();
+    assert!(a_body == object(), "A's body differs from the origin's");
+    assert!(b_body == object(), "B's body differs from the origin's");
+    assert_eq!(origin.requests(), 1);
 }
