@@ -19,7 +19,9 @@
 //! error mid-body, a response cut short) ends every reader with an error, so the viewer's
 //! connection closes short of the body, and nothing is stored. An object that outgrows
 //! `cache_max_object_bytes` mid-stream is served in full to the viewers already following it but
-//! not stored; later requests go to the origin.
+//! not stored; later requests go to the origin. A write finished unstored removes only the object
+//! it was fetched to replace (not one a later write stored meanwhile), and leaves nothing in the
+//! eviction manager.
 //!
 //! The header is kept in pingora's serialized form — a zstd frame, which `CacheMeta::deserialize`
 //! requires — but written as **raw (stored) zstd blocks** (RFC 8878 §3.1.1.2): decompressing those
