@@ -845,3 +845,108 @@ async fn an_origin_response_failure_is_not_cached_and_keeps_the_connection_open(
     assert_eq!(raw::status(&res), 200, "{res}");
     assert!(res.ends_with("origin app: /fine/y"), "{res}");
 }
+
+/// A whole answer of `status` with `x_cache`, on a connection that stays open.
+fn assert_answered_and_open(res: &str, status: u16, x_cache: &str) {
+    assert_eq!(raw::status(res), status, "{res}");
+    let lower = res.to_ascii_lowercase();
+    assert!(
+        lower.contains(&format!("x-cache: {}\r\n", x_cache.to_ascii_lowercase())),
+        "{res}"
+    );
+    assert!(!lower.contains("connection: close"), "{res}");
+    let (head, body) = lower.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.contains(&format!("content-length: {}\r\n", body.len())),
+        "{res}"
+    );
+}
+
+#[tokio::test]
+async fn a_response_the_secondarys_origin_request_generates_keeps_the_connection_open() {
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin_with(
+            "backup",
+            &backup,
+            "custom_headers = { \"X-Mirror-Answer\" = \"yes\" }",
+        )
+        .origin("fine", &backup)
+        .behavior("/fine/*", "fine", "")
+        .default_behavior(
+            "ha",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_request = \"mirror\" }",
+        )
+        .origin_group("ha", "primary", "backup", "503")
+        .tail(&declare("mirror", "event-mirror", "max_concurrency = 1"))
+        .start()
+        .await;
+
+    // The primary continues to its origin, which fails over; the secondary's run answers, and
+    // the viewer's connection carries the next request, as after any response.
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    for path in ["/pass/a", "/pass/b"] {
+        let res = raw::exchange(
+            &mut conn,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        )
+        .await;
+        assert_answered_and_open(&res, 200, "LambdaGeneratedResponse from cloudfront");
+        assert!(res.contains(path), "{res}");
+    }
+    assert_eq!(primary.requests().len(), 2);
+    assert!(backup.requests().is_empty());
+    let res = raw::exchange(&mut conn, "GET /fine/c HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    assert!(res.ends_with("origin backup: /fine/c"), "{res}");
+}
+
+#[tokio::test]
+async fn a_secondarys_origin_request_failure_keeps_the_connection_open() {
+    let primary = TestOrigin::status(503).await;
+    let backup = TestOrigin::named("backup").await;
+    let lf = Localfront::builder()
+        .origin("primary", &primary)
+        .origin_with(
+            "backup",
+            &backup,
+            "custom_headers = { \"X-Stamp-Fail\" = \"yes\" }",
+        )
+        .origin("fine", &backup)
+        .behavior("/fine/*", "fine", "")
+        .default_behavior(
+            "ha",
+            "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_request = \"stamp\" }",
+        )
+        .origin_group("ha", "primary", "backup", "503")
+        .tail(&declare("stamp", "request-stamp", "max_concurrency = 1"))
+        .start()
+        .await;
+
+    // The primary's run continues, its origin fails over, and the secondary's run fails:
+    // CloudFront's 503 is the whole answer and the connection stays open.
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    for path in ["/a", "/b"] {
+        let res = raw::exchange(
+            &mut conn,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        )
+        .await;
+        assert_answered_and_open(&res, 503, "LambdaExecutionError from cloudfront");
+        assert!(
+            res.contains("The Lambda function associated with the CloudFront distribution"),
+            "{res}"
+        );
+    }
+    assert_eq!(primary.requests().len(), 2);
+    assert_eq!(
+        primary.last_request().header("x-stamp-origin-port"),
+        primary.port().to_string()
+    );
+    assert!(backup.requests().is_empty());
+    let res = raw::exchange(&mut conn, "GET /fine/c HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    assert!(res.ends_with("origin backup: /fine/c"), "{res}");
+}

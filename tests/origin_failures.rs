@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{closed_port, Localfront, Reply, TestOrigin};
+use support::{closed_port, raw, Localfront, Reply, TestOrigin};
 
 const ALL_METHODS: &str =
     "allowed_methods = [\"GET\",\"HEAD\",\"OPTIONS\",\"PUT\",\"POST\",\"PATCH\",\"DELETE\"]";
@@ -181,4 +181,113 @@ async fn an_origin_group_fails_over_after_a_read_timeout() {
     let res = lf.request("OPTIONS", "/y").send().await.unwrap();
     assert_eq!(res.text().await.unwrap(), "origin backup: /y");
     assert_eq!(primary.requests().len(), 2);
+}
+
+/// One request on an open connection, and its response (`""` once the connection is closed).
+async fn exchange(
+    conn: &mut tokio::net::TcpStream,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> String {
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    raw::exchange(conn, &request).await
+}
+
+/// A whole answer of `status` on a connection that stays open.
+fn assert_kept_open(res: &str, status: u16) {
+    assert_eq!(raw::status(res), status, "{res}");
+    let lower = res.to_ascii_lowercase();
+    assert!(!lower.contains("connection: close"), "{res}");
+    let (head, body) = res.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {}\r\n", body.len())),
+        "{res}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_page_after_a_failed_origin_keeps_the_viewer_connection_open() {
+    let up = TestOrigin::named("up").await;
+    let slow =
+        TestOrigin::start(|_| Reply::new(200, "late").delay(Duration::from_millis(2500))).await;
+    let refusing = || {
+        format!(
+            "domain_name = \"127.0.0.1\"\nhttp_port = {}\nconnection_attempts = 1",
+            closed_port()
+        )
+    };
+    let lf = Localfront::builder()
+        .origin("up", &up)
+        .origin_with("slow", &slow, "read_timeout = 1\nconnection_attempts = 1")
+        .raw_origin("down", &refusing())
+        .raw_origin("down2", &refusing())
+        .behavior("/up/*", "up", ALL_METHODS)
+        .behavior("/slow/*", "slow", ALL_METHODS)
+        .behavior("/group/*", "both-down", "")
+        .default_behavior("down", ALL_METHODS)
+        .origin_group("both-down", "down", "down2", "503")
+        .start()
+        .await;
+
+    // CloudFront's error pages for an origin that refuses (alone, or both origins of a group) and
+    // for one that does not answer in time, a POST whose body reached it included: each is the
+    // whole answer, and the same connection carries the next request.
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    for (method, path, body, status) in [
+        ("GET", "/x", "", 502),
+        ("GET", "/group/x", "", 502),
+        ("GET", "/x", "", 502),
+        ("POST", "/slow/x", "sent", 504),
+        ("GET", "/group/y", "", 502),
+    ] {
+        let res = exchange(&mut conn, method, path, body).await;
+        assert_kept_open(&res, status);
+        assert!(
+            res.to_ascii_lowercase()
+                .contains("x-cache: error from cloudfront\r\n"),
+            "{res}"
+        );
+        assert!(res.contains(&format!("<H1>{status} ERROR</H1>")), "{res}");
+    }
+    assert_eq!(slow.requests().len(), 1, "a POST is not retried");
+    assert_eq!(&slow.last_request().body[..], b"sent");
+    let res = exchange(&mut conn, "GET", "/up/z", "").await;
+    assert_eq!(raw::status(&res), 200, "{res}");
+    assert!(res.ends_with("origin up: /up/z"), "{res}");
+}
+
+#[tokio::test]
+async fn an_error_page_before_the_request_body_was_read_closes_the_connection() {
+    let up = TestOrigin::named("up").await;
+    let lf = Localfront::builder()
+        .origin("up", &up)
+        .raw_origin(
+            "down",
+            &format!(
+                "domain_name = \"127.0.0.1\"\nhttp_port = {}\nconnection_attempts = 1",
+                closed_port()
+            ),
+        )
+        .behavior("/up/*", "up", ALL_METHODS)
+        .default_behavior("down", ALL_METHODS)
+        .start()
+        .await;
+
+    // The origin refused before the body was read: the 502 says the connection closes, and it
+    // does — the unread body (shaped like a request) is never taken for the next request.
+    let smuggled = "GET /up/smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    let res = exchange(&mut conn, "POST", "/x", smuggled).await;
+    assert_eq!(raw::status(&res), 502, "{res}");
+    assert!(
+        res.to_ascii_lowercase().contains("connection: close\r\n"),
+        "{res}"
+    );
+    assert_eq!(exchange(&mut conn, "GET", "/up/next", "").await, "");
+    assert!(up.requests().is_empty(), "{:?}", up.requests());
 }

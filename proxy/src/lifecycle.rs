@@ -82,6 +82,16 @@ fn viewer_timers(session: &mut Session, timeouts: &localfront_config::ViewerTime
     }
 }
 
+/// Whether the viewer's connection may carry its next request after localfront answered this one
+/// itself, a proxy attempt or not behind it: the request's body, if it had one, was read to its
+/// end, so none of it is left to be taken for the next request (spec/hardening.md §1). A body
+/// left unread — never read when the origin refused the connection, or cut short by a failed
+/// attempt — closes the connection instead of being drained: it may be large, and a viewer still
+/// sending it would hold the connection. Nothing sent upstream can touch the viewer's stream.
+fn body_read(session: &mut Session) -> bool {
+    session.is_body_done()
+}
+
 /// Answers with an origin group secondary's origin-request failure: a whole response written in
 /// `fail_to_proxy`.
 fn replace_response(ctx: &mut RequestContext, answer: Generated) -> Result<()> {
@@ -191,7 +201,9 @@ impl Edge {
         ctx: &mut RequestContext,
         answer: Generated,
     ) -> Result<()> {
-        if !session.is_body_empty() {
+        // A body read to its end (by IncludeBody, or by an origin group's primary attempt) leaves
+        // nothing to misparse: the connection stays open (see `body_read`).
+        if !body_read(session) {
             session.set_keepalive(None);
         }
         ctx.x_cache = answer.x_cache;
@@ -602,10 +614,9 @@ impl ProxyHttp for Edge {
                 Ok(()) => {}
                 // A response it generates goes where the primary's would have: cached, then the
                 // custom error response, the response headers policy and viewer-response. The
-                // viewer has it once this returns; the error only ends pingora's attempt (and the
-                // connection, as after any failed proxy attempt).
+                // viewer has it once this returns; the error only ends pingora's attempt, and
+                // `fail_to_proxy` keeps the connection as CloudFront does.
                 Err(answer) if answer.x_cache == lambdas::GENERATED_RESPONSE => {
-                    session.set_keepalive(None);
                     self.answer_from_origin_request(session, ctx, answer)
                         .await?;
                     return Error::e_explain(ANSWERED, "the secondary's origin-request answered");
@@ -876,9 +887,11 @@ impl ProxyHttp for Edge {
         ctx: &mut RequestContext,
     ) -> FailToProxy {
         if e.etype() == &ANSWERED {
+            // Written whole by `answer_from_origin_request`, which closed the connection if the
+            // request's body was not read to its end.
             return FailToProxy {
                 error_code: session.response_written().map_or(0, |r| r.status.as_u16()),
-                can_reuse_downstream: false,
+                can_reuse_downstream: body_read(session),
             };
         }
         let status = match ctx.replacement.as_deref() {
@@ -909,9 +922,14 @@ impl ProxyHttp for Edge {
                 can_reuse_downstream: false,
             };
         }
-        // pingora closes the viewer connection after a failed proxy: say so in the response, or a
-        // client reusing the connection for its next request meets a reset.
-        session.set_keepalive(None);
+        // The page is the whole answer, so the connection carries the viewer's next request as
+        // CloudFront's does — unless the request's body was not read to its end (`body_read`) or
+        // the viewer's own side failed (a bad or slow body). A closing connection says so in the
+        // response, or a client reusing it for its next request meets a reset.
+        let reusable = body_read(session) && e.esource() != &pingora::ErrorSource::Downstream;
+        if !reusable {
+            session.set_keepalive(None);
+        }
         let page = match ctx.replacement.take() {
             Some(page) => Some(*page),
             None => self.custom_error_page(ctx, status).await,
@@ -938,12 +956,12 @@ impl ProxyHttp for Edge {
                 }
             }
         };
-        if let Err(err) = sent {
+        if let Err(err) = &sent {
             tracing::debug!("could not send the error response: {err}");
         }
         FailToProxy {
             error_code: status,
-            can_reuse_downstream: false,
+            can_reuse_downstream: reusable && sent.is_ok(),
         }
     }
 

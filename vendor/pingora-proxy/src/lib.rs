@@ -1426,6 +1426,10 @@ where
                 session.cache.disable(reason);
             }
             let res = self.inner.fail_to_proxy(&mut session, e, &mut ctx).await;
+            // localfront patch: the application's answer decides whether the downstream connection
+            // is reused after a failed proxy attempt, as it does in `handle_error` (the attempt
+            // itself never leaves it reusable once it errored).
+            server_reuse = res.can_reuse_downstream;
 
             // final error will have > 0 status unless downstream connection is dead
             if !self.inner.suppress_error_log(&session, &ctx, e) {

@@ -625,9 +625,10 @@ pub trait ProxyHttp {
     /// Users may write an error response to the downstream if the downstream is still writable.
     ///
     /// The response status code of the error response may be returned for logging purposes.
-    /// Additionally, the user can return whether this session may be reused in spite of the error.
-    /// Today this reuse status is only respected for errors that occur prior to upstream peer
-    /// selection, and the keepalive configured on the `Session` itself still takes precedent.
+    /// Additionally, the user can return whether this session may be reused in spite of the error
+    /// (localfront patch: for every error, those of `upstream_peer` and of the proxy attempts
+    /// included; pingora 0.9 respected it only before upstream peer selection). The keepalive
+    /// configured on the `Session` itself still takes precedent.
     async fn fail_to_proxy(
         &self,
         session: &mut Session,
