@@ -231,19 +231,20 @@ async fn an_error_page_after_a_failed_origin_keeps_the_viewer_connection_open() 
         .behavior("/group/*", "both-down", "")
         .default_behavior("down", ALL_METHODS)
         .origin_group("both-down", "down", "down2", "503")
+        .tail("[[distributions.custom_error_responses]]\nerror_code = 504\nresponse_page_path = \"/up/sorry\"\nresponse_code = 503")
         .start()
         .await;
 
-    // CloudFront's error pages for an origin that refuses (alone, or both origins of a group) and
-    // for one that does not answer in time, a POST whose body reached it included: each is the
-    // whole answer, and the same connection carries the next request.
+    // CloudFront's error pages for an origin that refuses (alone, or both origins of a group), and
+    // the custom error response for one that does not answer in time, a POST whose body reached it
+    // included: each is the whole answer, and the same connection carries the next request.
     let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
-    for (method, path, body, status) in [
-        ("GET", "/x", "", 502),
-        ("GET", "/group/x", "", 502),
-        ("GET", "/x", "", 502),
-        ("POST", "/slow/x", "sent", 504),
-        ("GET", "/group/y", "", 502),
+    for (method, path, body, status, page) in [
+        ("GET", "/x", "", 502, "<H1>502 ERROR</H1>"),
+        ("GET", "/group/x", "", 502, "<H1>502 ERROR</H1>"),
+        ("GET", "/x", "", 502, "<H1>502 ERROR</H1>"),
+        ("POST", "/slow/x", "sent", 503, "origin up: /up/sorry"),
+        ("GET", "/group/y", "", 502, "<H1>502 ERROR</H1>"),
     ] {
         let res = exchange(&mut conn, method, path, body).await;
         assert_kept_open(&res, status);
@@ -252,7 +253,7 @@ async fn an_error_page_after_a_failed_origin_keeps_the_viewer_connection_open() 
                 .contains("x-cache: error from cloudfront\r\n"),
             "{res}"
         );
-        assert!(res.contains(&format!("<H1>{status} ERROR</H1>")), "{res}");
+        assert!(res.contains(page), "{res}");
     }
     assert_eq!(slow.requests().len(), 1, "a POST is not retried");
     assert_eq!(&slow.last_request().body[..], b"sent");
