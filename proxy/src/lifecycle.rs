@@ -87,7 +87,8 @@ fn viewer_timers(session: &mut Session, timeouts: &localfront_config::ViewerTime
 /// end, so none of it is left to be taken for the next request (spec/hardening.md §1). A body
 /// left unread — never read when the origin refused the connection, or cut short by a failed
 /// attempt — closes the connection instead of being drained: it may be large, and a viewer still
-/// sending it would hold the connection. Nothing sent upstream can touch the viewer's stream.
+/// sending it would hold the connection (pingora's HTTP/1 session also turns keep-alive off for a
+/// response written before the body's end). Nothing sent upstream can touch the viewer's stream.
 fn body_read(session: &mut Session) -> bool {
     session.is_body_done()
 }
