@@ -292,3 +292,39 @@ async fn an_error_page_before_the_request_body_was_read_closes_the_connection() 
     assert_eq!(exchange(&mut conn, "GET", "/up/next", "").await, "");
     assert!(up.requests().is_empty(), "{:?}", up.requests());
 }
+
+#[tokio::test]
+async fn an_error_page_follows_a_100_continue() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lf = Localfront::builder()
+        .raw_origin(
+            "down",
+            &format!(
+                "domain_name = \"127.0.0.1\"\nhttp_port = {}\nconnection_attempts = 1",
+                closed_port()
+            ),
+        )
+        .default_behavior("down", ALL_METHODS)
+        .start()
+        .await;
+
+    // The edge invites the body, then the origin refuses: the viewer gets CloudFront's 502 after
+    // the `100 Continue`, not a connection closed without an answer. (pingora closes a connection
+    // once it sent a `100 Continue` before the body: the 502 says so.)
+    let mut conn = tokio::net::TcpStream::connect(lf.http).await.unwrap();
+    conn.write_all(
+        b"POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut buf = [0u8; 64];
+    let n = conn.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"HTTP/1.1 100 Continue\r\n\r\n");
+    let res = raw::exchange(&mut conn, "body").await;
+    assert_eq!(raw::status(&res), 502, "{res}");
+    assert!(res.contains("<H1>502 ERROR</H1>"), "{res}");
+    assert!(
+        res.to_ascii_lowercase().contains("connection: close\r\n"),
+        "{res}"
+    );
+}

@@ -905,8 +905,12 @@ impl ProxyHttp for Edge {
         }
         // The viewer has the response header already (a body cut short): an error page now would
         // be written into that body — and end a chunked one as if complete. The connection closes
-        // short of the body instead.
-        if let Some(written) = session.response_written() {
+        // short of the body instead. A `100 Continue` (the edge invited the body) is no response:
+        // the error page follows it.
+        let started = session
+            .response_written()
+            .filter(|r| !r.status.is_informational());
+        if let Some(written) = started {
             return FailToProxy {
                 error_code: written.status.as_u16(),
                 can_reuse_downstream: false,
