@@ -862,27 +862,45 @@ fn assert_answered_and_open(res: &str, status: u16, x_cache: &str) {
     );
 }
 
+/// An origin group whose primary answers 503 and whose secondary (`backup`, with
+/// `backup_headers` as its custom headers) runs `function` (the `fixture` guest) on
+/// origin-request like the primary; `/fine/*` goes to the backup origin directly.
+async fn failover_to_a_handler(
+    primary: &TestOrigin,
+    backup: &TestOrigin,
+    backup_headers: &str,
+    function: &str,
+    fixture: &str,
+) -> Localfront {
+    Localfront::builder()
+        .origin("primary", primary)
+        .origin_with("backup", backup, &format!("custom_headers = {{ {backup_headers} }}"))
+        .origin("fine", backup)
+        .behavior("/fine/*", "fine", "")
+        .default_behavior(
+            "ha",
+            &format!(
+                "cache_policy = \"CachingDisabled\"\nlambda_associations = {{ origin_request = \"{function}\" }}"
+            ),
+        )
+        .origin_group("ha", "primary", "backup", "503")
+        .tail(&declare(function, fixture, "max_concurrency = 1"))
+        .start()
+        .await
+}
+
 #[tokio::test]
 async fn a_response_the_secondarys_origin_request_generates_keeps_the_connection_open() {
     let primary = TestOrigin::status(503).await;
     let backup = TestOrigin::named("backup").await;
-    let lf = Localfront::builder()
-        .origin("primary", &primary)
-        .origin_with(
-            "backup",
-            &backup,
-            "custom_headers = { \"X-Mirror-Answer\" = \"yes\" }",
-        )
-        .origin("fine", &backup)
-        .behavior("/fine/*", "fine", "")
-        .default_behavior(
-            "ha",
-            "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_request = \"mirror\" }",
-        )
-        .origin_group("ha", "primary", "backup", "503")
-        .tail(&declare("mirror", "event-mirror", "max_concurrency = 1"))
-        .start()
-        .await;
+    let lf = failover_to_a_handler(
+        &primary,
+        &backup,
+        "\"X-Mirror-Answer\" = \"yes\"",
+        "mirror",
+        "event-mirror",
+    )
+    .await;
 
     // The primary continues to its origin, which fails over; the secondary's run answers, and
     // the viewer's connection carries the next request, as after any response.
@@ -907,23 +925,14 @@ async fn a_response_the_secondarys_origin_request_generates_keeps_the_connection
 async fn a_secondarys_origin_request_failure_keeps_the_connection_open() {
     let primary = TestOrigin::status(503).await;
     let backup = TestOrigin::named("backup").await;
-    let lf = Localfront::builder()
-        .origin("primary", &primary)
-        .origin_with(
-            "backup",
-            &backup,
-            "custom_headers = { \"X-Stamp-Fail\" = \"yes\" }",
-        )
-        .origin("fine", &backup)
-        .behavior("/fine/*", "fine", "")
-        .default_behavior(
-            "ha",
-            "cache_policy = \"CachingDisabled\"\nlambda_associations = { origin_request = \"stamp\" }",
-        )
-        .origin_group("ha", "primary", "backup", "503")
-        .tail(&declare("stamp", "request-stamp", "max_concurrency = 1"))
-        .start()
-        .await;
+    let lf = failover_to_a_handler(
+        &primary,
+        &backup,
+        "\"X-Stamp-Fail\" = \"yes\"",
+        "stamp",
+        "request-stamp",
+    )
+    .await;
 
     // The primary's run continues, its origin fails over, and the secondary's run fails:
     // CloudFront's 503 is the whole answer and the connection stays open.
