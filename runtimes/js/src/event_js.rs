@@ -7,7 +7,7 @@ use boa_engine::builtins::object::OrdinaryObject;
 use boa_engine::object::builtins::{JsArray, JsFunction};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
-use boa_engine::{Context, JsObject, JsString, JsValue};
+use boa_engine::{js_string, Context, JsObject, JsString, JsValue};
 use localfront_events::cff::{self, SetCookie, SetCookieMap, ValueMap};
 
 use crate::shapes::{MapRole, Shapes};
@@ -20,6 +20,20 @@ fn object(context: &mut Context) -> ObjectInitializer<'_> {
 
 fn s(v: &str) -> JsValue {
     JsString::from(v).into()
+}
+
+/// `v` as a static string when it is one of the few values most events share (no allocation).
+fn common(v: &str) -> JsValue {
+    match v {
+        "1.0" => js_string!("1.0"),
+        "GET" => js_string!("GET"),
+        "HEAD" => js_string!("HEAD"),
+        "POST" => js_string!("POST"),
+        "viewer-request" => js_string!("viewer-request"),
+        "viewer-response" => js_string!("viewer-response"),
+        _ => return s(v),
+    }
+    .into()
 }
 
 /// `{ value }`, or `{ value, multiValue: [{ value }, …] }` for a repeated name (§3).
@@ -102,7 +116,7 @@ pub(crate) fn build(
     let mut values = Vec::with_capacity(5);
     let optional = [&c.distribution_domain_name, &c.endpoint, &c.distribution_id];
     values.extend(optional.into_iter().flatten().map(|v| s(v)));
-    values.push(s(c.event_type.as_str()));
+    values.push(common(c.event_type.as_str()));
     values.extend(c.request_id.as_deref().map(s));
     let ctx = shapes.context(c).create(values);
 
@@ -113,7 +127,7 @@ pub(crate) fn build(
     let headers = value_map(&r.headers, MapRole::RequestHeaders, shapes, context);
     let cookies = value_map(&r.cookies, MapRole::RequestCookies, shapes, context);
     let mut values = vec![
-        s(&r.method),
+        common(&r.method),
         s(&r.uri),
         querystring.into(),
         headers.into(),
@@ -122,7 +136,12 @@ pub(crate) fn build(
     values.extend(raw_query_string.map(|f| f.clone().into()));
     let request = shapes.request.create(values);
 
-    let mut values = vec![s(&event.version), ctx.into(), viewer.into(), request.into()];
+    let mut values = vec![
+        common(&event.version),
+        ctx.into(),
+        viewer.into(),
+        request.into(),
+    ];
     match &event.response {
         Some(resp) => {
             let headers = value_map(&resp.headers, MapRole::ResponseHeaders, shapes, context);

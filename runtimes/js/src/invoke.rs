@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use boa_engine::builtins::promise::PromiseState;
+use boa_engine::builtins::promise::{Promise, PromiseState};
 use boa_engine::error::{EngineError, RuntimeLimitError};
 use boa_engine::object::builtins::JsPromise;
 use boa_engine::{js_string, Context, JsError, JsValue};
@@ -105,6 +105,8 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     }
     let value = match value
         .as_object()
+        // Tested first: `from_object` builds a `TypeError` (and its message) for a non-promise.
+        .filter(|o| o.is::<Promise>())
         .and_then(|o| JsPromise::from_object(o.clone()).ok())
     {
         Some(promise) => match promise.state() {

@@ -280,11 +280,8 @@ fn value_entry(
         // A modified multiValue wins (§3).
         (Some(m), _, Some(b)) if b.len() > 1 && &m == b => None,
         (Some(m), _, _) if !m.is_empty() => Some(m),
-        (_, Some(v), Some(b)) => {
-            let mut b = b.clone();
-            b[0] = v;
-            Some(b)
-        }
+        // The first value replaced, without cloning it first.
+        (_, Some(v), Some(b)) => Some(std::iter::once(v).chain(b[1..].iter().cloned()).collect()),
         (_, Some(v), None) => Some(vec![v]),
         _ => None,
     };
