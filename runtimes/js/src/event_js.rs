@@ -126,22 +126,26 @@ pub(crate) fn build(
     let querystring = value_map(&r.querystring, MapRole::Querystring, shapes, context);
     let headers = value_map(&r.headers, MapRole::RequestHeaders, shapes, context);
     let cookies = value_map(&r.cookies, MapRole::RequestCookies, shapes, context);
-    let mut values = vec![
+    // Each object's values are allocated once, at their final size (`rawQueryString` on 2.0,
+    // `response` on viewer-response).
+    let mut values = Vec::with_capacity(shapes.request.len());
+    values.extend([
         common(&r.method),
         s(&r.uri),
         querystring.into(),
         headers.into(),
         cookies.into(),
-    ];
+    ]);
     values.extend(raw_query_string.map(|f| f.clone().into()));
     let request = shapes.request.create(values);
 
-    let mut values = vec![
+    let mut values = Vec::with_capacity(shapes.root_response.len());
+    values.extend([
         common(&event.version),
         ctx.into(),
         viewer.into(),
         request.into(),
-    ];
+    ]);
     match &event.response {
         Some(resp) => {
             let headers = value_map(&resp.headers, MapRole::ResponseHeaders, shapes, context);
