@@ -33,10 +33,11 @@ fn invalid<T>(message: impl Into<String>) -> Result<T> {
     Err(ReadError::Invalid(message.into()))
 }
 
-// Reading back is a third of a URL-rewrite run (issue 5 item 7): property names are static
-// `js_string!`s (no string built per read), a key read from an object is looked up again by the
-// same `PropertyKey`, ASCII strings are copied without escaping char by char, and error
-// descriptions are only formatted when there is an error.
+// Reading back was a third of a URL-rewrite run (issue 5 item 7): objects that kept the event's
+// shape are read by slot (`get_known`), property names are static `js_string!`s (no string built
+// per read), a key read from an object is looked up again by the same `PropertyKey`, ASCII strings
+// are copied without escaping char by char, and error descriptions are only formatted when there
+// is an error.
 
 fn get(obj: &JsObject, key: impl Into<PropertyKey>, context: &mut Context) -> Result<JsValue> {
     Ok(obj.get(key, context)?)

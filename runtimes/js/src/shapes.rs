@@ -18,8 +18,9 @@ use localfront_events::cff::{EventContext, SetCookieMap, ValueMap};
 /// The templates of one context's event objects.
 pub(crate) struct Shapes {
     empty: DataTemplate,
-    /// `{ version, context, viewer, request }`, and with `response` (viewer-response).
+    /// `{ version, context, viewer, request }`.
     pub root: DataTemplate,
+    /// The same with `response` (viewer-response).
     pub root_response: DataTemplate,
     /// `context` by which of its optional properties are present (see [`Shapes::context`]).
     contexts: [Option<DataTemplate>; 16],
@@ -30,11 +31,13 @@ pub(crate) struct Shapes {
     pub request: DataTemplate,
     /// `{ statusCode, statusDescription, headers, cookies }`.
     pub response: DataTemplate,
-    /// `{ value }` and `{ value, multiValue }`.
+    /// `{ value }`.
     pub value: DataTemplate,
+    /// `{ value, multiValue }`.
     pub value_multi: DataTemplate,
-    /// `{ value, attributes }` and `{ value, attributes, multiValue }` (`response.cookies`).
+    /// `{ value, attributes }` (`response.cookies`).
     pub cookie: DataTemplate,
+    /// `{ value, attributes, multiValue }`.
     pub cookie_multi: DataTemplate,
     /// The last map of names of each [`MapRole`].
     maps: [Option<MapShape>; MapRole::COUNT],
@@ -56,10 +59,15 @@ const READ_ABSENT: [JsString; 5] = [
 /// Which map of names a template was made for.
 #[derive(Clone, Copy)]
 pub(crate) enum MapRole {
+    /// `request.querystring`.
     Querystring,
+    /// `request.headers`.
     RequestHeaders,
+    /// `request.cookies`.
     RequestCookies,
+    /// `response.headers`.
     ResponseHeaders,
+    /// `response.cookies`.
     ResponseCookies,
 }
 
@@ -69,7 +77,9 @@ impl MapRole {
 
 /// A map's template and the names it holds, in order.
 pub(crate) struct MapShape {
+    /// The names, in property order.
     pub names: Vec<String>,
+    /// One data property per name, all writable, enumerable and configurable.
     pub template: DataTemplate,
 }
 
