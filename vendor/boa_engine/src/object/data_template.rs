@@ -80,11 +80,11 @@ impl DataTemplate {
     }
 
     /// Calls `read` with `object`'s property values, in the template's order, when reading them is
-    /// exactly what `[[Get]]` would do and no script can have changed what `[[Get]]` finds for
-    /// any other key: `object` is an ordinary object with the template's shape (the same own
-    /// properties, all data, same attributes, same prototype) and no array-index property, and the
-    /// prototype is watched (`write_watch`) with no watched object written since the embedder last
-    /// took the flag. Otherwise `None`, and the caller reads through `[[Get]]`.
+    /// exactly what `[[Get]]` would do, and `[[Get]]` of any other key finds what the prototype
+    /// had when the embedder last took the `write_watch` flag: `object` is an ordinary object with
+    /// the template's shape (the same own properties, all data, same attributes, same prototype)
+    /// and no array-index property, and the prototype is watched with no watched object written
+    /// since. Otherwise `None`, and the caller reads through `[[Get]]`.
     ///
     /// `read` must not touch `object` (it is borrowed).
     pub fn read<R>(&self, object: &JsObject, read: impl FnOnce(&[JsValue]) -> R) -> Option<R> {
