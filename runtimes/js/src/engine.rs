@@ -38,6 +38,7 @@ use boa_engine::{
 };
 
 use crate::budget::{self, Budgets};
+use crate::shapes::Shapes;
 use crate::source::{JsRuntime, CLOUDFRONT_GLOBAL, INSTANCE_GLOBAL};
 use crate::{cloudfront_module, natives, run_state};
 
@@ -111,6 +112,8 @@ pub(crate) struct Loaded {
     pub instance: JsFunction,
     /// `request.rawQueryString` (2.0).
     pub raw_query_string: Option<JsFunction>,
+    /// The templates its events are made of (and their results read back with).
+    pub shapes: Shapes,
 }
 
 /// Why a function could not be loaded into a context.
@@ -209,6 +212,8 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
             .length(0)
             .build()
     });
+    let shapes = Shapes::new(&mut context, raw_query_string.is_some())
+        .map_err(|e| js_error(e, &mut context))?;
     drop(watching);
     Ok(Loaded {
         context,
@@ -216,6 +221,7 @@ pub(crate) fn load(code: &str, runtime: JsRuntime, budgets: &Budgets) -> Result<
         jobs,
         instance,
         raw_query_string,
+        shapes,
     })
 }
 

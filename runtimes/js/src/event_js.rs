@@ -1,19 +1,20 @@
 //! Builds the JavaScript event object natively from a [`cff::Event`] (issue 5 item 2: a JSON
 //! round trip costs ~40 µs, a native build ~2 µs): plain data properties, `multiValue` only for
 //! repeated names (§3), `response` on viewer-response only, and the non-enumerable
-//! `request.rawQueryString()` of 2.0 (§4).
+//! `request.rawQueryString()` of 2.0 (§4). Each object is made in one step from the context's
+//! templates (`shapes.rs`).
 
 use boa_engine::builtins::object::OrdinaryObject;
 use boa_engine::object::builtins::{JsArray, JsFunction};
 use boa_engine::object::ObjectInitializer;
-use boa_engine::property::{Attribute, PropertyDescriptor};
-use boa_engine::{js_string, Context, JsObject, JsResult, JsString, JsValue};
-use localfront_events::cff::{self, SetCookieMap, ValueMap};
+use boa_engine::property::Attribute;
+use boa_engine::{js_string, Context, JsObject, JsString, JsValue};
+use localfront_events::cff::{self, SetCookie, SetCookieMap, ValueMap};
 
-/// An ordinary object with a shared shape: every event has the same few shapes, so after the
-/// first run each property added follows a cached shape transition instead of inserting into the
-/// per-object hash table `ObjectInitializer::new`'s unique shape builds (issue 5 item 7: the event
-/// build was half of a URL-rewrite run's instructions, benches/README.md "Tuning").
+use crate::shapes::{MapRole, Shapes};
+
+/// An ordinary object with a shared shape, built property by property: only for a map of names that
+/// has no template (an array-index name, see `Shapes::map`).
 fn object(context: &mut Context) -> ObjectInitializer<'_> {
     ObjectInitializer::with_native_data(OrdinaryObject, context)
 }
@@ -22,150 +23,147 @@ fn s(v: &str) -> JsValue {
     JsString::from(v).into()
 }
 
-fn value_map(map: &ValueMap, context: &mut Context) -> JsObject {
-    let mut entries: Vec<(JsString, JsObject)> = Vec::with_capacity(map.len());
-    for e in map.iter() {
-        let multi = (e.values.len() > 1).then(|| {
-            let items: Vec<JsValue> = e
-                .values
-                .iter()
-                .map(|v| {
-                    let mut one = object(context);
-                    one.property(js_string!("value"), s(v), Attribute::all());
-                    one.build().into()
-                })
-                .collect();
-            JsArray::from_iter(items, context)
-        });
-        let mut entry = object(context);
-        entry.property(js_string!("value"), s(&e.values[0]), Attribute::all());
-        if let Some(array) = multi {
-            entry.property(js_string!("multiValue"), array, Attribute::all());
-        }
-        entries.push((JsString::from(e.name.as_str()), entry.build()));
+/// `v` as a static string when it is one of the few values most events share (no allocation).
+fn common(v: &str) -> JsValue {
+    match v {
+        "1.0" => js_string!("1.0"),
+        "GET" => js_string!("GET"),
+        "HEAD" => js_string!("HEAD"),
+        "POST" => js_string!("POST"),
+        "viewer-request" => js_string!("viewer-request"),
+        "viewer-response" => js_string!("viewer-response"),
+        _ => return s(v),
+    }
+    .into()
+}
+
+/// `{ value }`, or `{ value, multiValue: [{ value }, …] }` for a repeated name (§3).
+fn value_entry(values: &[String], shapes: &Shapes, context: &mut Context) -> JsValue {
+    let first = s(&values[0]);
+    if values.len() == 1 {
+        return shapes.value.create(vec![first]).into();
+    }
+    let items = values
+        .iter()
+        .map(|v| shapes.value.create(vec![s(v)]).into());
+    let array = JsArray::from_iter(items, context);
+    shapes.value_multi.create(vec![first, array.into()]).into()
+}
+
+fn value_map(
+    map: &ValueMap,
+    role: MapRole,
+    shapes: &mut Shapes,
+    context: &mut Context,
+) -> JsObject {
+    let entries: Vec<JsValue> = map
+        .iter()
+        .map(|e| value_entry(&e.values, shapes, context))
+        .collect();
+    if let Some(shape) = shapes.value_map(role, map) {
+        return shape.template.create(entries);
     }
     let mut obj = object(context);
-    for (name, entry) in entries {
-        obj.property(name, entry, Attribute::all());
+    for (e, entry) in map.iter().zip(entries) {
+        obj.property(JsString::from(e.name.as_str()), entry, Attribute::all());
     }
     obj.build()
 }
 
-fn set_cookie(value: &str, attributes: &str, context: &mut Context) -> JsObject {
-    let mut one = object(context);
-    one.property(js_string!("value"), s(value), Attribute::all())
-        .property(js_string!("attributes"), s(attributes), Attribute::all());
-    one.build()
+fn set_cookie(cookie: &SetCookie, shapes: &Shapes) -> JsObject {
+    shapes
+        .cookie
+        .create(vec![s(&cookie.value), s(&cookie.attributes)])
 }
 
-fn set_cookie_map(map: &SetCookieMap, context: &mut Context) -> JsObject {
-    let mut entries: Vec<(JsString, JsObject)> = Vec::with_capacity(map.len());
-    for e in map.iter() {
-        let first = set_cookie(&e.values[0].value, &e.values[0].attributes, context);
-        if e.values.len() > 1 {
-            let items: Vec<JsValue> = e
-                .values
-                .iter()
-                .map(|c| set_cookie(&c.value, &c.attributes, context).into())
-                .collect();
+fn set_cookie_map(
+    map: &SetCookieMap,
+    role: MapRole,
+    shapes: &mut Shapes,
+    context: &mut Context,
+) -> JsObject {
+    let entries: Vec<JsValue> = map
+        .iter()
+        .map(|e| {
+            let first = &e.values[0];
+            if e.values.len() == 1 {
+                return set_cookie(first, shapes).into();
+            }
+            let items = e.values.iter().map(|c| set_cookie(c, shapes).into());
             let array = JsArray::from_iter(items, context);
-            first
-                .set(js_string!("multiValue"), array, false, context)
-                .ok();
-        }
-        entries.push((JsString::from(e.name.as_str()), first));
+            let values = vec![s(&first.value), s(&first.attributes), array.into()];
+            shapes.cookie_multi.create(values).into()
+        })
+        .collect();
+    if let Some(shape) = shapes.set_cookie_map(role, map) {
+        return shape.template.create(entries);
     }
     let mut obj = object(context);
-    for (name, entry) in entries {
-        obj.property(name, entry, Attribute::all());
+    for (e, entry) in map.iter().zip(entries) {
+        obj.property(JsString::from(e.name.as_str()), entry, Attribute::all());
     }
     obj.build()
 }
 
-/// The event object for `event`; `raw_query_string` is attached to `request` (2.0).
+/// The event object for `event`; `raw_query_string` is attached to `request` (2.0). Its objects
+/// are made from the context's `shapes`.
 pub(crate) fn build(
     event: &cff::Event,
     raw_query_string: Option<&JsFunction>,
+    shapes: &mut Shapes,
     context: &mut Context,
-) -> JsResult<JsObject> {
+) -> JsObject {
     let c = &event.context;
-    let mut ctx = object(context);
-    if let Some(v) = &c.distribution_domain_name {
-        ctx.property(js_string!("distributionDomainName"), s(v), Attribute::all());
-    }
-    if let Some(v) = &c.endpoint {
-        ctx.property(js_string!("endpoint"), s(v), Attribute::all());
-    }
-    if let Some(v) = &c.distribution_id {
-        ctx.property(js_string!("distributionId"), s(v), Attribute::all());
-    }
-    ctx.property(
-        js_string!("eventType"),
-        s(c.event_type.as_str()),
-        Attribute::all(),
-    );
-    if let Some(v) = &c.request_id {
-        ctx.property(js_string!("requestId"), s(v), Attribute::all());
-    }
-    let ctx = ctx.build();
+    let mut values = Vec::with_capacity(5);
+    let optional = [&c.distribution_domain_name, &c.endpoint, &c.distribution_id];
+    values.extend(optional.into_iter().flatten().map(|v| s(v)));
+    values.push(common(c.event_type.as_str()));
+    values.extend(c.request_id.as_deref().map(s));
+    let ctx = shapes.context(c).create(values);
 
-    let mut viewer = object(context);
-    viewer.property(js_string!("ip"), s(&event.viewer.ip), Attribute::all());
-    let viewer = viewer.build();
+    let viewer = shapes.viewer.create(vec![s(&event.viewer.ip)]);
 
     let r = &event.request;
-    let querystring = value_map(&r.querystring, context);
-    let headers = value_map(&r.headers, context);
-    let cookies = value_map(&r.cookies, context);
-    let mut request = object(context);
-    request
-        .property(js_string!("method"), s(&r.method), Attribute::all())
-        .property(js_string!("uri"), s(&r.uri), Attribute::all())
-        .property(js_string!("querystring"), querystring, Attribute::all())
-        .property(js_string!("headers"), headers, Attribute::all())
-        .property(js_string!("cookies"), cookies, Attribute::all());
-    let request = request.build();
-    if let Some(f) = raw_query_string {
-        request.define_property_or_throw(
-            js_string!("rawQueryString"),
-            PropertyDescriptor::builder()
-                .value(f.clone())
-                .writable(true)
-                .enumerable(false)
-                .configurable(true),
-            context,
-        )?;
-    }
+    let querystring = value_map(&r.querystring, MapRole::Querystring, shapes, context);
+    let headers = value_map(&r.headers, MapRole::RequestHeaders, shapes, context);
+    let cookies = value_map(&r.cookies, MapRole::RequestCookies, shapes, context);
+    // Each object's values are allocated once, at their final size (`rawQueryString` on 2.0,
+    // `response` on viewer-response).
+    let mut values = Vec::with_capacity(shapes.request.len());
+    values.extend([
+        common(&r.method),
+        s(&r.uri),
+        querystring.into(),
+        headers.into(),
+        cookies.into(),
+    ]);
+    values.extend(raw_query_string.map(|f| f.clone().into()));
+    let request = shapes.request.create(values);
 
-    let response = match &event.response {
+    let mut values = Vec::with_capacity(shapes.root_response.len());
+    values.extend([
+        common(&event.version),
+        ctx.into(),
+        viewer.into(),
+        request.into(),
+    ]);
+    match &event.response {
         Some(resp) => {
-            let headers = value_map(&resp.headers, context);
-            let cookies = set_cookie_map(&resp.cookies, context);
-            let mut o = object(context);
-            o.property(
-                js_string!("statusCode"),
-                i32::from(resp.status_code),
-                Attribute::all(),
-            )
-            .property(
-                js_string!("statusDescription"),
-                s(&resp.status_description),
-                Attribute::all(),
-            )
-            .property(js_string!("headers"), headers, Attribute::all())
-            .property(js_string!("cookies"), cookies, Attribute::all());
-            Some(o.build())
+            let headers = value_map(&resp.headers, MapRole::ResponseHeaders, shapes, context);
+            let cookies = set_cookie_map(&resp.cookies, MapRole::ResponseCookies, shapes, context);
+            values.push(
+                shapes
+                    .response
+                    .create(vec![
+                        i32::from(resp.status_code).into(),
+                        s(&resp.status_description),
+                        headers.into(),
+                        cookies.into(),
+                    ])
+                    .into(),
+            );
+            shapes.root_response.create(values)
         }
-        None => None,
-    };
-
-    let mut root = object(context);
-    root.property(js_string!("version"), s(&event.version), Attribute::all())
-        .property(js_string!("context"), ctx, Attribute::all())
-        .property(js_string!("viewer"), viewer, Attribute::all())
-        .property(js_string!("request"), request, Attribute::all());
-    if let Some(resp) = response {
-        root.property(js_string!("response"), resp, Attribute::all());
+        None => shapes.root.create(values),
     }
-    Ok(root.build())
 }

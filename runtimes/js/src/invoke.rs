@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use boa_engine::builtins::promise::PromiseState;
+use boa_engine::builtins::promise::{Promise, PromiseState};
 use boa_engine::error::{EngineError, RuntimeLimitError};
 use boa_engine::object::builtins::JsPromise;
 use boa_engine::{js_string, Context, JsError, JsValue};
@@ -14,7 +14,7 @@ use crate::budget::{self, Budgets, Exceeded};
 use crate::engine::{self, Loaded};
 use crate::error::{ExecutionError, FunctionError, LimitError, ValidationError};
 use crate::functions::{Invocation, InvokeOptions};
-use crate::output_js::{self, ReadError};
+use crate::output_js::{self, ReadError, Templates};
 use crate::run_state::{self, RunState};
 use crate::{event_js, validate_output};
 
@@ -87,8 +87,12 @@ fn thrown(e: JsError, context: &mut Context) -> Stopped {
 
 fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     let context = &mut loaded.context;
-    let event_obj =
-        event_js::build(event, loaded.raw_query_string.as_ref(), context).map_err(Failure::Js)?;
+    let event_obj = event_js::build(
+        event,
+        loaded.raw_query_string.as_ref(),
+        &mut loaded.shapes,
+        context,
+    );
     let handler = engine::instance_handler(&loaded.instance, context).map_err(Failure::Js)?;
     let value = handler
         .call(&JsValue::undefined(), &[event_obj.into()], context)
@@ -101,6 +105,8 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
     }
     let value = match value
         .as_object()
+        // Tested first: `from_object` builds a `TypeError` (and its message) for a non-promise.
+        .filter(|o| o.is::<Promise>())
         .and_then(|o| JsPromise::from_object(o.clone()).ok())
     {
         Some(promise) => match promise.state() {
@@ -116,7 +122,7 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
         },
         None => value,
     };
-    output_js::read(&value, event, context).map_err(|e| match e {
+    output_js::read(&value, event, Templates::new(&loaded.shapes), context).map_err(|e| match e {
         ReadError::Invalid(m) => Failure::Invalid(m),
         ReadError::Js(e) => Failure::Js(e),
     })
@@ -124,6 +130,9 @@ fn call(loaded: &mut Loaded, event: &cff::Event) -> Result<Output, Failure> {
 
 /// Runs `loaded` on `event`; a run that changed an object of the context that existed before it
 /// (a builtin, `globalThis`: see engine.rs) leaves `loaded` no longer [`Loaded::pristine`].
+// Never inlined: the instruction counts in benches/README.md are taken with callgrind's
+// `--toggle-collect` on this symbol.
+#[inline(never)]
 pub(crate) fn run(
     name: &str,
     loaded: &mut Loaded,

@@ -10,7 +10,8 @@
 //!   ticks), `engine.rs` (one boa context per function and thread, restrictions, builtins)
 //! - running: `functions.rs` (the public API and the per-thread cache), `function_threads.rs` (the
 //!   pool of function threads), `invoke.rs` (one run),
-//!   `event_js.rs` / `output_js.rs` (event in, result out), `validate_output.rs` (§9/§10 checks)
+//!   `event_js.rs` / `output_js.rs` (event in, result out, on the templates of `shapes.rs`),
+//!   `validate_output.rs` (§9/§10 checks)
 //! - builtins: `prelude.js` + `natives.rs` (console, crypto, querystring, Buffer, 1.0 helpers),
 //!   `cloudfront_module.rs` (`cf.kvs()`, origin helpers, `cf.edgeLocation`), `kvs.rs` (stores)
 //! - limits: `budget.rs`, `alloc.rs` (memory metering), `throttle.rs` (strict compute)
@@ -30,6 +31,7 @@ mod kvs;
 mod natives;
 mod output_js;
 mod run_state;
+mod shapes;
 mod source;
 mod test_function;
 mod throttle;

@@ -2,6 +2,7 @@
 //! never the event; query string as object or string; body as `{data, encoding}` or a bare string;
 //! a modified `multiValue` wins over `value`, judged against the input event (the snapshot).
 
+use boa_engine::object::DataTemplate;
 use boa_engine::property::PropertyKey;
 use boa_engine::string::JsStrVariant;
 use boa_engine::{js_string, Context, JsError, JsObject, JsString, JsValue};
@@ -9,6 +10,8 @@ use localfront_events::cff::{
     self, Body, BodyEncoding, EventType, Output, QueryString, RequestOutput, ResponseOutput,
     SetCookie, SetCookieMap, ValueMap,
 };
+
+use crate::shapes::{MapRole, MapShape, Shapes};
 
 /// Why a result could not be read.
 pub(crate) enum ReadError {
@@ -30,13 +33,94 @@ fn invalid<T>(message: impl Into<String>) -> Result<T> {
     Err(ReadError::Invalid(message.into()))
 }
 
-// Reading back is a third of a URL-rewrite run (issue 5 item 7): property names are static
-// `js_string!`s (no string built per read), a key read from an object is looked up again by the
-// same `PropertyKey`, ASCII strings are copied without escaping char by char, and error
-// descriptions are only formatted when there is an error.
+// Reading back was a third of a URL-rewrite run (issue 5 item 7): objects that kept the event's
+// shape are read by slot (`get_known`), property names are static `js_string!`s (no string built
+// per read), a key read from an object is looked up again by the same `PropertyKey`, ASCII strings
+// are copied without escaping char by char, and error descriptions are only formatted when there
+// is an error.
 
 fn get(obj: &JsObject, key: impl Into<PropertyKey>, context: &mut Context) -> Result<JsValue> {
     Ok(obj.get(key, context)?)
+}
+
+/// Where a property sits in a template: its slot, or missing (`None`: neither the template nor
+/// `Object.prototype` has it, see `Shapes::reads`).
+type Known<'a> = (&'a DataTemplate, Option<usize>);
+
+/// `obj[key]`, read from the slot (or as missing) when `obj` has the shape of one of `known`'s
+/// templates and that is exactly what `[[Get]]` would do (`DataTemplate::read`), else through
+/// `[[Get]]`. Called where `[[Get]]` would be: a getter run before may have changed `obj`.
+fn get_known<const N: usize>(
+    obj: &JsObject,
+    known: Option<[Known<'_>; N]>,
+    key: JsString,
+    context: &mut Context,
+) -> Result<JsValue> {
+    for (template, slot) in known.into_iter().flatten() {
+        let read = template.read(obj, |values| {
+            slot.map_or_else(JsValue::undefined, |i| values[i].clone())
+        });
+        if let Some(value) = read {
+            return Ok(value);
+        }
+    }
+    get(obj, key, context)
+}
+
+/// The templates the objects read back most likely have (the event's own objects, or objects a
+/// function built with the same properties in the same order), and where each property read is
+/// in them. Without templates (`Shapes::reads` is false), everything is read through `[[Get]]`.
+#[derive(Clone, Copy)]
+pub(crate) struct Templates<'a>(Option<&'a Shapes>);
+
+impl<'a> Templates<'a> {
+    /// `shapes`, when they may be read through.
+    pub fn new(shapes: &'a Shapes) -> Self {
+        Templates(shapes.reads().then_some(shapes))
+    }
+
+    /// A property of `{ value }` and `{ value, multiValue }` entries.
+    fn entry(self, in_value: Option<usize>, in_multi: usize) -> Option<[Known<'a>; 2]> {
+        self.0
+            .map(|s| [(&s.value, in_value), (&s.value_multi, Some(in_multi))])
+    }
+
+    /// A property of `{ value, attributes }` and `{ value, attributes, multiValue }` cookies.
+    fn cookie(self, in_cookie: Option<usize>, in_multi: usize) -> Option<[Known<'a>; 2]> {
+        self.0
+            .map(|s| [(&s.cookie, in_cookie), (&s.cookie_multi, Some(in_multi))])
+    }
+
+    /// A property of the event's `request`.
+    fn request(self, slot: Option<usize>) -> Option<[Known<'a>; 1]> {
+        self.0.map(|s| [(&s.request, slot)])
+    }
+
+    /// A property of the event's `response`.
+    fn response(self, slot: Option<usize>) -> Option<[Known<'a>; 1]> {
+        self.0.map(|s| [(&s.response, slot)])
+    }
+
+    /// `statusCode`: missing from the event's `request`, first in its `response`.
+    fn status_code(self) -> Option<[Known<'a>; 2]> {
+        self.0.map(|s| [(&s.request, None), (&s.response, Some(0))])
+    }
+
+    /// Whether `obj` has the shape of the event's `request` or `response` (so no `request` and no
+    /// `context` property).
+    fn is_request_or_response(self, obj: &JsObject) -> bool {
+        self.0.is_some_and(|s| {
+            s.request.read(obj, |_| ()).is_some() || s.response.read(obj, |_| ()).is_some()
+        })
+    }
+
+    /// The last map of names made for `role`, when `obj` has its shape: its names are then `obj`'s
+    /// own properties, in order.
+    fn map(self, role: MapRole, obj: &JsObject) -> Option<&'a MapShape> {
+        let map = self.0?.last_map(role)?;
+        map.template.read(obj, |_| ())?;
+        Some(map)
+    }
 }
 
 /// `s` as a Rust string, unpaired surrogates escaped (`to_std_string_escaped`), ASCII copied as is.
@@ -87,6 +171,8 @@ fn value_map(
     value: &JsValue,
     what: &str,
     original: &ValueMap,
+    role: MapRole,
+    templates: Templates<'_>,
     context: &mut Context,
 ) -> Result<ValueMap> {
     let Some(obj) = value.as_object() else {
@@ -96,74 +182,131 @@ fn value_map(
         return invalid(format!("{what} must be an object"));
     };
     let mut map = ValueMap::new();
+    if let Some(known) = templates.map(role, &obj) {
+        for (i, name) in known.names.iter().enumerate() {
+            let entry = known_entry(&obj, known, i, context)?;
+            if let Some(values) = value_entry(&entry, what, name, original, templates, context)? {
+                map.set(name.clone(), values);
+            }
+        }
+        return Ok(map);
+    }
     for (key, name) in keys(&obj, context)? {
         let entry = get(&obj, key, context)?;
-        let Some(entry) = entry.as_object() else {
-            return invalid(format!(
-                "{what}.{name} must be an object like {{ value: \"…\" }}"
-            ));
-        };
-        let multi = get(&entry, js_string!("multiValue"), context)?;
-        let multi = if multi.is_undefined() {
-            None
-        } else {
-            let Some(array) = multi.as_object() else {
-                return invalid(format!("{what}.{name}.multiValue must be an array"));
-            };
-            let len = get(&array, js_string!("length"), context)?.to_length(context)?;
-            let mut values = Vec::new();
-            for i in 0..len {
-                let item = array.get(i, context)?;
-                let Some(item) = item.as_object() else {
-                    return invalid(format!("{what}.{name}.multiValue[{i}] must be {{ value }}"));
-                };
-                let v = get(&item, js_string!("value"), context)?;
-                values.push(string_of(
-                    &v,
-                    || format!("{what}.{name}.multiValue[{i}].value"),
-                    context,
-                )?);
-            }
-            Some(values)
-        };
-        let value = get(&entry, js_string!("value"), context)?;
-        let value = if value.is_undefined() {
-            None
-        } else {
-            Some(string_of(
-                &value,
-                || format!("{what}.{name}.value"),
-                context,
-            )?)
-        };
-        let before = original.get(&name).map(|e| &e.values);
-        let values = match (multi, value, before) {
-            // A modified multiValue wins (§3).
-            (Some(m), _, Some(b)) if b.len() > 1 && &m == b => None,
-            (Some(m), _, _) if !m.is_empty() => Some(m),
-            (_, Some(v), Some(b)) => {
-                let mut b = b.clone();
-                b[0] = v;
-                Some(b)
-            }
-            (_, Some(v), None) => Some(vec![v]),
-            _ => None,
-        };
-        let values = match values {
-            Some(v) => v,
-            None => match before {
-                Some(b) => b.clone(),
-                None => continue,
-            },
-        };
-        map.set(name, values);
+        if let Some(values) = value_entry(&entry, what, &name, original, templates, context)? {
+            map.set(name, values);
+        }
     }
     Ok(map)
 }
 
-fn set_cookie(obj: &JsObject, what: &str, context: &mut Context) -> Result<SetCookie> {
-    let value = get(obj, js_string!("value"), context)?;
-    let attributes = get(obj, js_string!("attributes"), context)?;
+/// Entry `i` of a map that had `known`'s shape when its keys were taken: from its slot while the
+/// map keeps that shape (a getter of an earlier entry may have changed it), else by `[[Get]]`.
+fn known_entry(
+    obj: &JsObject,
+    known: &MapShape,
+    i: usize,
+    context: &mut Context,
+) -> Result<JsValue> {
+    match known.template.read(obj, |values| values[i].clone()) {
+        Some(entry) => Ok(entry),
+        None => get(obj, JsString::from(known.names[i].as_str()), context),
+    }
+}
+
+/// The values of `name` from its `entry`; `None` when the name is dropped.
+fn value_entry(
+    entry: &JsValue,
+    what: &str,
+    name: &str,
+    original: &ValueMap,
+    templates: Templates<'_>,
+    context: &mut Context,
+) -> Result<Option<Vec<String>>> {
+    let Some(entry) = entry.as_object() else {
+        return invalid(format!(
+            "{what}.{name} must be an object like {{ value: \"…\" }}"
+        ));
+    };
+    let multi = get_known(
+        &entry,
+        templates.entry(None, 1),
+        js_string!("multiValue"),
+        context,
+    )?;
+    let multi = if multi.is_undefined() {
+        None
+    } else {
+        let Some(array) = multi.as_object() else {
+            return invalid(format!("{what}.{name}.multiValue must be an array"));
+        };
+        let len = get(&array, js_string!("length"), context)?.to_length(context)?;
+        let mut values = Vec::new();
+        for i in 0..len {
+            let item = array.get(i, context)?;
+            let Some(item) = item.as_object() else {
+                return invalid(format!("{what}.{name}.multiValue[{i}] must be {{ value }}"));
+            };
+            let v = get_known(
+                &item,
+                templates.entry(Some(0), 0),
+                js_string!("value"),
+                context,
+            )?;
+            values.push(string_of(
+                &v,
+                || format!("{what}.{name}.multiValue[{i}].value"),
+                context,
+            )?);
+        }
+        Some(values)
+    };
+    let value = get_known(
+        &entry,
+        templates.entry(Some(0), 0),
+        js_string!("value"),
+        context,
+    )?;
+    let value = if value.is_undefined() {
+        None
+    } else {
+        Some(string_of(
+            &value,
+            || format!("{what}.{name}.value"),
+            context,
+        )?)
+    };
+    let before = original.get(name).map(|e| &e.values);
+    let values = match (multi, value, before) {
+        // A modified multiValue wins (§3).
+        (Some(m), _, Some(b)) if b.len() > 1 && &m == b => None,
+        (Some(m), _, _) if !m.is_empty() => Some(m),
+        // The first value replaced, without cloning it first.
+        (_, Some(v), Some(b)) => Some(std::iter::once(v).chain(b[1..].iter().cloned()).collect()),
+        (_, Some(v), None) => Some(vec![v]),
+        _ => None,
+    };
+    Ok(values.or_else(|| before.cloned()))
+}
+
+fn set_cookie(
+    obj: &JsObject,
+    what: &str,
+    templates: Templates<'_>,
+    context: &mut Context,
+) -> Result<SetCookie> {
+    let value = get_known(
+        obj,
+        templates.cookie(Some(0), 0),
+        js_string!("value"),
+        context,
+    )?;
+    let attributes = get_known(
+        obj,
+        templates.cookie(Some(1), 1),
+        js_string!("attributes"),
+        context,
+    )?;
     Ok(SetCookie {
         value: string_of(&value, || format!("{what}.value"), context)?,
         attributes: if attributes.is_undefined() || attributes.is_null() {
@@ -177,6 +320,7 @@ fn set_cookie(obj: &JsObject, what: &str, context: &mut Context) -> Result<SetCo
 fn set_cookie_map(
     value: &JsValue,
     original: &SetCookieMap,
+    templates: Templates<'_>,
     context: &mut Context,
 ) -> Result<SetCookieMap> {
     let Some(obj) = value.as_object() else {
@@ -186,56 +330,81 @@ fn set_cookie_map(
         return invalid("response.cookies must be an object");
     };
     let mut map = SetCookieMap::new();
+    if let Some(known) = templates.map(MapRole::ResponseCookies, &obj) {
+        for (i, name) in known.names.iter().enumerate() {
+            let entry = known_entry(&obj, known, i, context)?;
+            let values = cookie_entry(&entry, name, original, templates, context)?;
+            map.set(name.clone(), values);
+        }
+        return Ok(map);
+    }
     for (key, name) in keys(&obj, context)? {
-        let what = format!("response.cookies.{name}");
         let entry = get(&obj, key, context)?;
-        let Some(entry) = entry.as_object() else {
-            return invalid(format!(
-                "{what} must be an object like {{ value, attributes }}"
-            ));
-        };
-        let first = set_cookie(&entry, &what, context)?;
-        let multi = get(&entry, js_string!("multiValue"), context)?;
-        let before = original.get(&name).map(|e| &e.values);
-        let values = match multi.as_object() {
-            Some(array) => {
-                let len = get(&array, js_string!("length"), context)?.to_length(context)?;
-                let mut values = Vec::new();
-                for i in 0..len {
-                    let item = array.get(i, context)?;
-                    let Some(item) = item.as_object() else {
-                        return invalid(format!(
-                            "{what}.multiValue[{i}] must be {{ value, attributes }}"
-                        ));
-                    };
-                    values.push(set_cookie(
-                        &item,
-                        &format!("{what}.multiValue[{i}]"),
-                        context,
-                    )?);
-                }
-                match before {
-                    Some(b) if b.len() > 1 && &values == b => {
-                        let mut b = b.clone();
-                        b[0] = first;
-                        b
-                    }
-                    _ if values.is_empty() => vec![first],
-                    _ => values,
-                }
+        let values = cookie_entry(&entry, &name, original, templates, context)?;
+        map.set(name, values);
+    }
+    Ok(map)
+}
+
+/// The cookies of `name` from its `entry`.
+fn cookie_entry(
+    entry: &JsValue,
+    name: &str,
+    original: &SetCookieMap,
+    templates: Templates<'_>,
+    context: &mut Context,
+) -> Result<Vec<SetCookie>> {
+    let what = format!("response.cookies.{name}");
+    let Some(entry) = entry.as_object() else {
+        return invalid(format!(
+            "{what} must be an object like {{ value, attributes }}"
+        ));
+    };
+    let first = set_cookie(&entry, &what, templates, context)?;
+    let multi = get_known(
+        &entry,
+        templates.cookie(None, 2),
+        js_string!("multiValue"),
+        context,
+    )?;
+    let before = original.get(name).map(|e| &e.values);
+    Ok(match multi.as_object() {
+        Some(array) => {
+            let len = get(&array, js_string!("length"), context)?.to_length(context)?;
+            let mut values = Vec::new();
+            for i in 0..len {
+                let item = array.get(i, context)?;
+                let Some(item) = item.as_object() else {
+                    return invalid(format!(
+                        "{what}.multiValue[{i}] must be {{ value, attributes }}"
+                    ));
+                };
+                values.push(set_cookie(
+                    &item,
+                    &format!("{what}.multiValue[{i}]"),
+                    templates,
+                    context,
+                )?);
             }
-            None => match before {
-                Some(b) => {
+            match before {
+                Some(b) if b.len() > 1 && &values == b => {
                     let mut b = b.clone();
                     b[0] = first;
                     b
                 }
-                None => vec![first],
-            },
-        };
-        map.set(name, values);
-    }
-    Ok(map)
+                _ if values.is_empty() => vec![first],
+                _ => values,
+            }
+        }
+        None => match before {
+            Some(b) => {
+                let mut b = b.clone();
+                b[0] = first;
+                b
+            }
+            None => vec![first],
+        },
+    })
 }
 
 fn body(value: &JsValue, context: &mut Context) -> Result<Option<Body>> {
@@ -270,8 +439,18 @@ fn body(value: &JsValue, context: &mut Context) -> Result<Option<Body>> {
     Ok(Some(Body { data, encoding }))
 }
 
-fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<ResponseOutput> {
-    let status = get(obj, js_string!("statusCode"), context)?;
+fn response(
+    obj: &JsObject,
+    event: &cff::Event,
+    templates: Templates<'_>,
+    context: &mut Context,
+) -> Result<ResponseOutput> {
+    let status = get_known(
+        obj,
+        templates.response(Some(0)),
+        js_string!("statusCode"),
+        context,
+    )?;
     let code = status.as_number().unwrap_or(f64::NAN);
     if code.fract() != 0.0 || !(100.0..=599.0).contains(&code) {
         return invalid(format!(
@@ -279,7 +458,12 @@ fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result
             status.display()
         ));
     }
-    let description = get(obj, js_string!("statusDescription"), context)?;
+    let description = get_known(
+        obj,
+        templates.response(Some(1)),
+        js_string!("statusDescription"),
+        context,
+    )?;
     let status_description = if description.is_undefined() || description.is_null() {
         None
     } else {
@@ -293,23 +477,50 @@ fn response(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result
         Some(r) => (r.headers.clone(), r.cookies.clone()),
         None => (ValueMap::new(), SetCookieMap::new()),
     };
-    let headers = get(obj, js_string!("headers"), context)?;
-    let cookies = get(obj, js_string!("cookies"), context)?;
-    let body_value = get(obj, js_string!("body"), context)?;
+    let headers = get_known(
+        obj,
+        templates.response(Some(2)),
+        js_string!("headers"),
+        context,
+    )?;
+    let cookies = get_known(
+        obj,
+        templates.response(Some(3)),
+        js_string!("cookies"),
+        context,
+    )?;
+    let body_value = get_known(obj, templates.response(None), js_string!("body"), context)?;
     Ok(ResponseOutput {
         status_code: code as u16,
         status_description,
-        headers: value_map(&headers, "response.headers", &orig_headers, context)?,
-        cookies: set_cookie_map(&cookies, &orig_cookies, context)?,
+        headers: value_map(
+            &headers,
+            "response.headers",
+            &orig_headers,
+            MapRole::ResponseHeaders,
+            templates,
+            context,
+        )?,
+        cookies: set_cookie_map(&cookies, &orig_cookies, templates, context)?,
         body: body(&body_value, context)?,
     })
 }
 
-fn request(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<RequestOutput> {
+fn request(
+    obj: &JsObject,
+    event: &cff::Event,
+    templates: Templates<'_>,
+    context: &mut Context,
+) -> Result<RequestOutput> {
     let r = &event.request;
-    let uri = get(obj, js_string!("uri"), context)?;
+    let uri = get_known(obj, templates.request(Some(1)), js_string!("uri"), context)?;
     let uri = string_of(&uri, || "request.uri".into(), context)?;
-    let qs = get(obj, js_string!("querystring"), context)?;
+    let qs = get_known(
+        obj,
+        templates.request(Some(2)),
+        js_string!("querystring"),
+        context,
+    )?;
     let (querystring, querystring_changed) = if qs.is_string() {
         let raw = qs.to_string(context)?.to_std_string_escaped();
         // One leading `?` is stripped (§4, unconfirmed).
@@ -318,26 +529,62 @@ fn request(obj: &JsObject, event: &cff::Event, context: &mut Context) -> Result<
             && !(raw.is_empty() && r.raw_query.is_none());
         (QueryString::Raw(raw), changed)
     } else {
-        let map = value_map(&qs, "request.querystring", &r.querystring, context)?;
+        let map = value_map(
+            &qs,
+            "request.querystring",
+            &r.querystring,
+            MapRole::Querystring,
+            templates,
+            context,
+        )?;
         let changed = map != r.querystring;
         (QueryString::Map(map), changed)
     };
-    let headers = get(obj, js_string!("headers"), context)?;
-    let cookies = get(obj, js_string!("cookies"), context)?;
+    let headers = get_known(
+        obj,
+        templates.request(Some(3)),
+        js_string!("headers"),
+        context,
+    )?;
+    let cookies = get_known(
+        obj,
+        templates.request(Some(4)),
+        js_string!("cookies"),
+        context,
+    )?;
     Ok(RequestOutput {
         // The only read-only request field (§1).
         method: r.method.clone(),
         uri,
         querystring,
-        headers: value_map(&headers, "request.headers", &r.headers, context)?,
-        cookies: value_map(&cookies, "request.cookies", &r.cookies, context)?,
+        headers: value_map(
+            &headers,
+            "request.headers",
+            &r.headers,
+            MapRole::RequestHeaders,
+            templates,
+            context,
+        )?,
+        cookies: value_map(
+            &cookies,
+            "request.cookies",
+            &r.cookies,
+            MapRole::RequestCookies,
+            templates,
+            context,
+        )?,
         querystring_changed,
         origin_changes: Vec::new(),
     })
 }
 
-/// Reads the handler's result for `event`.
-pub(crate) fn read(value: &JsValue, event: &cff::Event, context: &mut Context) -> Result<Output> {
+/// Reads the handler's result for `event`, through `templates` where they apply.
+pub(crate) fn read(
+    value: &JsValue,
+    event: &cff::Event,
+    templates: Templates<'_>,
+    context: &mut Context,
+) -> Result<Output> {
     let Some(obj) = value.as_object() else {
         return invalid(format!(
             "the function returned {}: return event.request or a response object",
@@ -348,18 +595,26 @@ pub(crate) fn read(value: &JsValue, event: &cff::Event, context: &mut Context) -
             }
         ));
     };
-    let has = |name: JsString, context: &mut Context| -> Result<bool> {
-        Ok(obj.has_property(name, context)?)
-    };
-    if has(js_string!("request"), context)? && has(js_string!("context"), context)? {
+    // Neither the event's `request` nor its `response` has `request` or `context`.
+    if !templates.is_request_or_response(&obj)
+        && obj.has_property(js_string!("request"), context)?
+        && obj.has_property(js_string!("context"), context)?
+    {
         return invalid(
             "the function returned the whole event: return event.request or a response object",
         );
     }
-    let is_response = !get(&obj, js_string!("statusCode"), context)?.is_undefined();
-    match (event.event_type(), is_response) {
-        (_, true) => Ok(Output::Response(response(&obj, event, context)?)),
-        (EventType::ViewerRequest, false) => Ok(Output::Request(request(&obj, event, context)?)),
+    let status = get_known(
+        &obj,
+        templates.status_code(),
+        js_string!("statusCode"),
+        context,
+    )?;
+    match (event.event_type(), !status.is_undefined()) {
+        (_, true) => Ok(Output::Response(response(&obj, event, templates, context)?)),
+        (EventType::ViewerRequest, false) => {
+            Ok(Output::Request(request(&obj, event, templates, context)?))
+        }
         (EventType::ViewerResponse, false) => invalid(
             "a viewer-response function must return the response (an object with statusCode)",
         ),

@@ -37,11 +37,13 @@ mod jsobject;
 mod operations;
 mod property_map;
 pub mod write_watch; // localfront patch
+mod data_template; // localfront patch
 
 pub mod shape;
 
 pub(crate) use builtins::*;
 
+pub use data_template::DataTemplate; // localfront patch
 pub use datatypes::JsData;
 pub use jsobject::*;
 
