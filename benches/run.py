@@ -187,10 +187,14 @@ def bench_guest(package):
     of ≈ 18.5 µs (P4, 2026-11-26). Its own target dir keeps the tests' builds untouched; cargo
     skips the build when nothing changed."""
     target = os.path.join(ROOT, "target/wasm-guests-bench")
-    subprocess.run(["cargo", "build", "--release", "--target", "wasm32-wasip2", "-p", package,
-                    "--manifest-path", os.path.join(ROOT, "runtimes/wasm/fixtures/Cargo.toml"),
-                    "--target-dir", target], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env=dict(os.environ, CARGO_PROFILE_RELEASE_OPT_LEVEL="3"))
+    built = subprocess.run(["cargo", "build", "--release", "--target", "wasm32-wasip2", "-p", package,
+                            "--manifest-path", os.path.join(ROOT, "runtimes/wasm/fixtures/Cargo.toml"),
+                            "--target-dir", target], capture_output=True, text=True,
+                           env=dict(os.environ, CARGO_PROFILE_RELEASE_OPT_LEVEL="3"))
+    if built.returncode != 0:
+        # `make bench`/`bench-quick` add the target (`make deps`); run.py alone does not.
+        sys.exit(f"building the {package} guest failed (is the wasm32-wasip2 target installed? "
+                 f"`make deps` adds it):\n{built.stderr[-2000:]}")
     return os.path.join(target, f"wasm32-wasip2/release/{package.replace('-', '_')}.wasm")
 
 
