@@ -8,7 +8,7 @@ use boa_engine::string::JsStrVariant;
 use boa_engine::{js_string, Context, JsError, JsObject, JsString, JsValue};
 use localfront_events::cff::{
     self, Body, BodyEncoding, EventType, Output, QueryString, RequestOutput, ResponseOutput,
-    SetCookie, SetCookieMap, ValueMap,
+    SetCookie, SetCookieMap, ValueEntry, ValueMap,
 };
 
 use crate::shapes::{MapRole, MapShape, Shapes};
@@ -506,6 +506,30 @@ fn response(
     })
 }
 
+/// Whether `out` holds `before`'s entries in the order the function saw them: JavaScript lists an
+/// object's array-index names (`"1"`) first, in numeric order, then the other names in insertion
+/// order (ECMA-262 §10.1.11.1, OrdinaryOwnPropertyKeys). A query string `?a=1&1=x` handed back
+/// untouched reads back as `1=x&a=1`; it is still unchanged, and forwarded byte for byte (§4).
+fn as_presented(out: &ValueMap, before: &ValueMap) -> bool {
+    if out == before {
+        return true;
+    }
+    if out.len() != before.len() {
+        return false;
+    }
+    let mut presented: Vec<&ValueEntry> = before.iter().collect();
+    // A stable sort: the other names keep their order.
+    presented.sort_by_key(|e| array_index(&e.name).map_or((1, 0), |i| (0, i)));
+    out.iter().eq(presented)
+}
+
+/// `name` as an array index: the canonical decimal form of an integer below 2³² − 1 (ECMA-262
+/// §6.1.7), so `"01"` and `"+1"` are not.
+fn array_index(name: &str) -> Option<u32> {
+    let n: u32 = name.parse().ok()?;
+    (n != u32::MAX && n.to_string() == name).then_some(n)
+}
+
 fn request(
     obj: &JsObject,
     event: &cff::Event,
@@ -537,7 +561,7 @@ fn request(
             templates,
             context,
         )?;
-        let changed = map != r.querystring;
+        let changed = !as_presented(&map, &r.querystring);
         (QueryString::Map(map), changed)
     };
     let headers = get_known(
@@ -618,5 +642,39 @@ pub(crate) fn read(
         (EventType::ViewerResponse, false) => invalid(
             "a viewer-response function must return the response (an object with statusCode)",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_indexes_are_canonical_integers_below_the_maximum() {
+        assert_eq!(array_index("0"), Some(0));
+        assert_eq!(array_index("4294967294"), Some(4_294_967_294));
+        for not in ["01", "+1", "-1", "1.0", "4294967295", "", "a1"] {
+            assert_eq!(array_index(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn a_map_read_back_in_javascript_order_is_unchanged() {
+        let mut before = ValueMap::new();
+        before.append("a", "1");
+        before.append("10", "y");
+        before.append("b", "2");
+        before.append("2", "x");
+        let mut presented = ValueMap::new();
+        for (n, v) in [("2", "x"), ("10", "y"), ("a", "1"), ("b", "2")] {
+            presented.append(n, v);
+        }
+        assert!(as_presented(&presented, &before));
+        assert!(as_presented(&before, &before));
+        let mut moved = ValueMap::new();
+        for (n, v) in [("2", "x"), ("10", "y"), ("b", "2"), ("a", "1")] {
+            moved.append(n, v);
+        }
+        assert!(!as_presented(&moved, &before));
     }
 }
