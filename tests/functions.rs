@@ -77,6 +77,31 @@ async fn a_viewer_request_function_rewrites_the_uri_without_rematching() {
 }
 
 #[tokio::test]
+async fn a_query_string_handed_back_untouched_reaches_the_origin_byte_for_byte() {
+    // JavaScript lists an array-index name first: the function sees `?a=1&1=x` as `{1, a}`, and
+    // returning it as it was must not reorder (or re-encode) what the origin gets (§4).
+    let dir = tempfile::tempdir().unwrap();
+    let same = function(
+        dir.path(),
+        "same",
+        "function handler(event) { return event.request; }",
+    );
+    let origin = TestOrigin::named("app").await;
+    let lf = Localfront::builder()
+        .origin("app", &origin)
+        .default_behavior(
+            "app",
+            "function_associations = { viewer_request = \"same\" }\n\
+             cache_policy = \"CachingDisabled\"\norigin_request_policy = \"AllViewer\"",
+        )
+        .tail(&declare("same", &same))
+        .start()
+        .await;
+    let res = lf.get("/q?a=1&1=x&b=%41").await;
+    assert_eq!(res.text().await.unwrap(), "origin app: /q?a=1&1=x&b=%41");
+}
+
+#[tokio::test]
 async fn a_generated_response_skips_cache_and_origin() {
     let origin = TestOrigin::named("app").await;
     let lf = Localfront::builder()
