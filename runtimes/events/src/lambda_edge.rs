@@ -24,7 +24,7 @@ pub use event::{
     BodyAction, BodyEncoding, Cf, CfConfig, Event, EventType, Record, Request, RequestBody,
     Response,
 };
-pub use headers::{title_case, Header, Headers};
+pub use headers::{is_token, title_case, Header, Headers};
 pub use limits::{body_input_limit, generated_response_limit, replaced_body_limit};
 pub use origin::{CustomOrigin, Origin, S3Origin};
 pub use result::{check_result, parse_result, HandlerResult};

@@ -7,3 +7,4 @@ mod disallowed;
 pub mod lambda_edge;
 
 pub use disallowed::is_disallowed_header;
+pub use lambda_edge::is_token as is_header_token;

@@ -17,30 +17,6 @@ fn is_disallowed(name: &str) -> bool {
     localfront_events::is_disallowed_header(name)
 }
 
-/// An HTTP separator (RFC 2616 §2.2), not allowed in a header name. A `match`, not a search of
-/// the list: this runs for every byte of every header name of every run.
-fn is_separator(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')'
-            | b'<'
-            | b'>'
-            | b'@'
-            | b','
-            | b';'
-            | b':'
-            | b'\\'
-            | b'"'
-            | b'/'
-            | b'['
-            | b']'
-            | b'?'
-            | b'='
-            | b'{'
-            | b'}'
-    )
-}
-
 /// Checks header names and values against `before`; with `lenient_names`, upper-case names are
 /// lowercased instead of rejected (§4: CloudFront's handling unconfirmed).
 fn check_headers(
@@ -74,11 +50,7 @@ fn check_headers(
         *headers = lowered;
     }
     for e in headers.iter() {
-        let valid_name = !e.name.is_empty()
-            && e.name
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !is_separator(b));
-        if !valid_name {
+        if !localfront_events::is_header_token(&e.name) {
             return Err(format!("{where_}: `{}` is not a valid header name", e.name));
         }
         if let Some(v) = e

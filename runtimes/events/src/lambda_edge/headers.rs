@@ -152,12 +152,30 @@ pub(crate) fn is_added_after_viewer_request(name: &str) -> bool {
         || (name.starts_with("cloudfront-is-") && name.ends_with("-viewer"))
 }
 
-/// RFC 9110 §5.1: a field name is a `token`.
-pub(crate) fn is_token(name: &str) -> bool {
+/// RFC 9110 §5.1: a field name is a `token` (shared with CloudFront Functions' output checks,
+/// which run it on every byte of every header name of every run: a `match`, not a list search).
+pub fn is_token(name: &str) -> bool {
     !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
 }
 
 /// RFC 9110 §5.5: no CR, LF or NUL in a field value (they would split or end the header).
@@ -181,6 +199,21 @@ mod tests {
         assert!(is_disallowed("x-edge-location"));
         assert!(is_disallowed("connection"));
         assert!(!is_disallowed("x-amz-date"));
+    }
+
+    #[test]
+    fn a_token_is_visible_ascii_without_the_separators() {
+        for b in 0u8..=255 {
+            let separator = b"()<>@,;:\\\"/[]?={}".contains(&b);
+            let name = [b];
+            let name = std::str::from_utf8(&name).unwrap_or("\u{80}");
+            assert_eq!(
+                is_token(name),
+                b.is_ascii_graphic() && !separator,
+                "byte {b:#04x}"
+            );
+        }
+        assert!(!is_token(""));
     }
 
     #[test]
